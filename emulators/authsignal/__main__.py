@@ -1,0 +1,77 @@
+"""``python -m emulators.authsignal``: run the local Authsignal."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import AuthsignalEmulator
+from .config import (
+    DEFAULT_ALLOWED_ORIGINS,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_SECRET,
+    DEFAULT_TENANT_ID,
+    AuthsignalEmulatorConfig,
+)
+from .origins import parse_origin_patterns
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m emulators.authsignal",
+        description="A local Authsignal for development and tests (not for production).",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default %(default)s; 0 picks a free one)")
+    parser.add_argument("--tenant-id", default=DEFAULT_TENANT_ID, help="tenant id the Web SDK is given")
+    parser.add_argument("--secret", default=DEFAULT_SECRET, help="secret key for the server API")
+    parser.add_argument(
+        "--allowed-origins",
+        default=DEFAULT_ALLOWED_ORIGINS,
+        help="comma-separated app origins that may embed the pre-built UI, receive its "
+        "token or be redirected to; a port may be * (default %(default)s)",
+    )
+    parser.add_argument("--state", metavar="FILE", help="keep state in this SQLite file (default: in memory)")
+    args = parser.parse_args(argv)
+    try:
+        args.allowed_origins = parse_origin_patterns(args.allowed_origins)
+    except ValueError as exc:
+        parser.error(f"--allowed-origins: {exc}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    config = AuthsignalEmulatorConfig(
+        tenant_id=args.tenant_id,
+        secret=args.secret,
+        allowed_origins=args.allowed_origins,
+        state_path=args.state,
+    )
+    try:
+        emulator = AuthsignalEmulator(config, host=args.host, port=args.port)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print("Local Authsignal (for development only, never for real users)")
+    print(f"  base URL   {emulator.base_url}")
+    print(f"  tenant id  {config.tenant_id}")
+    shown_secret = config.secret if config.secret == DEFAULT_SECRET else "(as given with --secret)"
+    print(f"  secret     {shown_secret}")
+    print(f"  dev inbox  {emulator.inbox_url}")
+    print(f"  state      {config.state_path or 'in memory'}")
+    print(f"  allowed    {', '.join(str(p) for p in config.allowed_origins)}", flush=True)
+    try:
+        emulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

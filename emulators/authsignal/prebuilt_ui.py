@@ -1,0 +1,56 @@
+"""The pre-built UI: the page ``track``'s ``url`` points at, on the
+emulator's own origin, embeddable only by the allowed app origins."""
+
+from __future__ import annotations
+
+from flask import Blueprint, make_response, render_template, request
+
+from .errors import ApiError
+from .http_common import service
+
+bp = Blueprint("authsignal_prebuilt_ui", __name__)
+
+
+def content_security_policy() -> str:
+    ancestors = " ".join(str(p) for p in service().config.allowed_origins)
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+        f"frame-ancestors {ancestors}"
+    )
+
+
+def secure_page(html: str, status: int = 200):
+    response = make_response(html, status)
+    response.headers["Content-Security-Policy"] = content_security_policy()
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # The token is in this page's URL: never leak it through a Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/challenge")
+def challenge_page():
+    token = request.args.get("token", "")
+    try:
+        claims = service().authenticate(token)
+    except ApiError as error:
+        message = (
+            "This sign-in link has expired. Close this window and start again."
+            if error.code == "expired_token"
+            else "This sign-in link is not valid. Close this window and start again."
+        )
+        return secure_page(render_template("authsignal/error.html", message=message), 401)
+    context = service().challenge_context(claims)
+    config = {
+        "token": token,
+        "apiBase": "/v1",
+        "email": context["email"],
+        "state": context["state"],
+        "redirectUrl": context["redirectUrl"],
+        "attemptsRemaining": context["attemptsRemaining"],
+        "allowedOrigins": [str(p) for p in service().config.allowed_origins],
+        "codeLength": service().config.code_length,
+    }
+    return secure_page(render_template("authsignal/challenge.html", config=config, email=context["email"]))

@@ -1,0 +1,100 @@
+"""Fixtures shared by the whole suite: the local Authsignal, and a headless
+Chromium driven by Playwright (one browser per run, a fresh context per test)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from authsignal import AuthsignalClient
+
+from emulators.authsignal import AuthsignalEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_SDK = ROOT / "node_modules" / "@authsignal" / "browser" / "dist" / "index.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Browser prerequisites missing: a local run skips, CI fails."""
+    if running_in_ci():
+        pytest.fail(f"{reason} (CI=true: browser tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def find_chromium() -> str | None:
+    explicit = os.environ.get("CHROMIUM_PATH")
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = find_chromium()
+    if path is None:
+        skip_or_fail("no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def web_sdk_path() -> Path:
+    if not WEB_SDK.is_file():
+        skip_or_fail(f"{WEB_SDK.relative_to(ROOT)} is missing: run `npm ci`")
+    return WEB_SDK
+
+
+@pytest.fixture(scope="session")
+def authsignal_emulator():
+    """One local Authsignal for the session; tests keep apart by unique users."""
+    with AuthsignalEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def authsignal(authsignal_emulator) -> AuthsignalClient:
+    """The real ``authsignal`` SDK pointed at the session's local Authsignal."""
+    return AuthsignalClient(authsignal_emulator.config.secret, api_url=authsignal_emulator.base_url)
+
+
+@pytest.fixture
+def user_id() -> str:
+    return str(uuid.uuid4())
+
+
+@pytest.fixture
+def email() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}@example.com"

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+from authsignal import AuthsignalClient
+
+from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
+
+
+class FakeClock:
+    """A clock tests move forward by hand, to reach expiries in no time."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def timed_emulator(clock):
+    """A local Authsignal of its own whose time the test controls."""
+    with AuthsignalEmulator(AuthsignalEmulatorConfig(), clock=clock) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def timed_authsignal(timed_emulator) -> AuthsignalClient:
+    return AuthsignalClient(timed_emulator.config.secret, api_url=timed_emulator.base_url)

@@ -1,0 +1,41 @@
+"""Drive the local Authsignal's client API the way its pre-built UI does."""
+
+from __future__ import annotations
+
+import requests
+
+
+class ChallengeDriver:
+    def __init__(self, emulator, track_token: str):
+        self.emulator = emulator
+        self.headers = {"Authorization": f"Bearer {track_token}"}
+
+    def post(self, path: str, body: dict | None = None) -> requests.Response:
+        return requests.post(
+            f"{self.emulator.base_url}/client{path}", headers=self.headers, json=body or {}, timeout=5
+        )
+
+    def send_code(self) -> requests.Response:
+        return self.post("/challenge/email-otp")
+
+    def verify(self, code: str) -> requests.Response:
+        return self.post("/verify/email-otp", {"verificationCode": code})
+
+
+def latest_code(emulator, email: str) -> str:
+    messages = requests.get(f"{emulator.origin}/_dev/inbox.json", params={"to": email}, timeout=5).json()
+    assert messages, f"no email for {email} in the dev inbox"
+    return messages[0]["code"]
+
+
+def wrong_code(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def complete_challenge(emulator, track_response: dict, email: str) -> str:
+    """Send a code, read it from the dev inbox, verify it; return the result token."""
+    driver = ChallengeDriver(emulator, track_response["token"])
+    assert driver.send_code().status_code == 200
+    result = driver.verify(latest_code(emulator, email)).json()
+    assert result["isVerified"] is True, result
+    return result["accessToken"]

@@ -1,0 +1,203 @@
+"""The unmodified ``@authsignal/browser`` Web SDK in headless Chromium, on an
+app page of another origin, against the local Authsignal's pre-built UI."""
+
+from __future__ import annotations
+
+import pytest
+from authsignal import AuthsignalClient
+from flask import Flask, send_file
+from playwright.sync_api import expect
+
+from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
+from emulators.background_server import BackgroundServer
+
+from .helpers import latest_code, wrong_code
+
+pytestmark = pytest.mark.browser
+ACTION = "cognitoAuth"
+
+APP_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Test app</title>
+<script src="/sdk.js"></script></head>
+<body><h1>Test app</h1>
+<script>
+  window.launchDone = false;
+  window.startLaunch = function (tenantId, baseUrl, url, mode) {
+    var client = new authsignal.Authsignal({ tenantId: tenantId, baseUrl: baseUrl });
+    var result = client.launch(url, { mode: mode });
+    if (result) result.then(function (r) { window.launchToken = r.token === undefined ? null : r.token; window.launchDone = true; });
+  };
+</script></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def app_origin(web_sdk_path):
+    """A stand-in for the app: another origin than the local Authsignal's."""
+    app = Flask("test_app")
+    app.add_url_rule("/", "index", lambda: APP_PAGE)
+    app.add_url_rule("/sdk.js", "sdk", lambda: send_file(web_sdk_path, mimetype="text/javascript"))
+    app.add_url_rule("/done", "done", lambda: "<!doctype html><title>Done</title><p>Back in the app</p>")
+    with BackgroundServer(app) as server:
+        yield server.origin
+
+
+def start(page, app_origin, emulator, url, mode="popup"):
+    page.goto(f"{app_origin}/")
+    page.evaluate(
+        "([tenantId, baseUrl, url, mode]) => window.startLaunch(tenantId, baseUrl, url, mode)",
+        [emulator.config.tenant_id, emulator.base_url, url, mode],
+    )
+
+
+def result_token(page):
+    page.wait_for_function("window.launchDone === true")
+    return page.evaluate("window.launchToken")
+
+
+def enter_code(ui, code):
+    ui.get_by_label("Verification code").fill(code)
+    ui.get_by_role("button", name="Verify", exact=True).click()
+
+
+def validate(authsignal, token, user_id):
+    return authsignal.validate_challenge({"token": token, "userId": user_id, "action": ACTION})
+
+
+def test_popup_mode_resolves_with_a_token_that_validates_once(
+    page, app_origin, authsignal_emulator, authsignal, user_id, email
+):
+    url = authsignal.track(user_id, ACTION, {"email": email})["url"]
+    start(page, app_origin, authsignal_emulator, url)
+    # AUTHSIGNAL_READY reveals the iframe before the SDK's 3 s fallback.
+    page.wait_for_selector("#__authsignal-popup-iframe.as-iframe-ready", timeout=2500)
+    ui = page.frame_locator("#__authsignal-popup-iframe")
+
+    expect(ui.locator("#send-step")).to_contain_text(f"We'll send a 6-digit code to {email}.")
+    ui.get_by_role("button", name="Send code", exact=True).click()
+    ui.get_by_label("Verification code").wait_for()
+    enter_code(ui, latest_code(authsignal_emulator, email))
+    token = result_token(page)
+
+    assert token
+    assert page.locator("#__authsignal-popup-iframe").count() == 0
+    first, second = validate(authsignal, token, user_id), validate(authsignal, token, user_id)
+    assert (first["is_valid"], first["state"]) == (True, "CHALLENGE_SUCCEEDED")
+    assert second["is_valid"] is False
+
+
+def test_the_popup_resizes_to_its_content(page, app_origin, authsignal_emulator, authsignal, user_id, email):
+    start(page, app_origin, authsignal_emulator, authsignal.track(user_id, ACTION, {"email": email})["url"])
+
+    page.wait_for_function(
+        "() => { const f = document.querySelector('#__authsignal-popup-iframe'); return f && f.style.height.endsWith('px'); }"
+    )
+
+
+def test_a_wrong_code_then_the_right_one(page, app_origin, authsignal_emulator, authsignal, user_id, email):
+    start(page, app_origin, authsignal_emulator, authsignal.track(user_id, ACTION, {"email": email})["url"])
+    ui = page.frame_locator("#__authsignal-popup-iframe")
+    ui.get_by_role("button", name="Send code", exact=True).click()
+    code = latest_code(authsignal_emulator, email)
+
+    enter_code(ui, wrong_code(code))
+    ui.get_by_text("That code is incorrect. 4 attempts left.").wait_for()
+    enter_code(ui, code)
+
+    assert validate(authsignal, result_token(page), user_id)["is_valid"] is True
+
+
+def test_five_wrong_codes_fail_and_close_with_a_failed_token(
+    page, app_origin, authsignal_emulator, authsignal, user_id, email
+):
+    start(page, app_origin, authsignal_emulator, authsignal.track(user_id, ACTION, {"email": email})["url"])
+    ui = page.frame_locator("#__authsignal-popup-iframe")
+    ui.get_by_role("button", name="Send code", exact=True).click()
+    bad = wrong_code(latest_code(authsignal_emulator, email))
+    for left in (4, 3, 2, 1):
+        enter_code(ui, bad)
+        ui.get_by_text(f"That code is incorrect. {left} attempt").wait_for()
+    enter_code(ui, bad)
+
+    ui.get_by_text("Too many incorrect codes.").wait_for()
+    ui.get_by_role("button", name="Close").click()
+    result = validate(authsignal, result_token(page), user_id)
+
+    assert (result["is_valid"], result["state"]) == (False, "CHALLENGE_FAILED")
+
+
+def test_a_dismissed_popup_resolves_without_a_token(page, app_origin, authsignal_emulator, authsignal, user_id, email):
+    start(page, app_origin, authsignal_emulator, authsignal.track(user_id, ACTION, {"email": email})["url"])
+    page.frame_locator("#__authsignal-popup-iframe").get_by_role("button", name="Send code", exact=True).wait_for()
+
+    page.locator("#__authsignal-popup-overlay").click(position={"x": 5, "y": 5})
+
+    assert result_token(page) is None
+
+
+def test_the_ui_asks_for_an_email_when_track_had_none(page, app_origin, authsignal_emulator, authsignal, user_id, email):
+    start(page, app_origin, authsignal_emulator, authsignal.track(user_id, ACTION, {})["url"])
+    ui = page.frame_locator("#__authsignal-popup-iframe")
+
+    ui.get_by_label("Email address").fill(email)
+    ui.get_by_role("button", name="Send code", exact=True).click()
+    ui.get_by_label("Verification code").wait_for()
+    enter_code(ui, latest_code(authsignal_emulator, email))
+
+    assert validate(authsignal, result_token(page), user_id)["is_valid"] is True
+
+
+def test_redirect_mode_returns_to_the_redirect_url_with_the_token(
+    page, app_origin, authsignal_emulator, authsignal, user_id, email
+):
+    url = authsignal.track(user_id, ACTION, {"email": email, "redirectUrl": f"{app_origin}/done?step=2"})["url"]
+    start(page, app_origin, authsignal_emulator, url, mode="redirect")
+    page.wait_for_url(f"{authsignal_emulator.origin}/challenge?*")
+
+    page.get_by_role("button", name="Send code", exact=True).click()
+    enter_code(page, latest_code(authsignal_emulator, email))
+    page.wait_for_url(f"{app_origin}/done?step=2&token=*")
+    token = page.evaluate("new URLSearchParams(location.search).get('token')")
+
+    assert validate(authsignal, token, user_id)["is_valid"] is True
+
+
+def test_window_mode_resolves_with_a_token(page, app_origin, authsignal_emulator, authsignal, user_id, email):
+    url = authsignal.track(user_id, ACTION, {"email": email})["url"]
+    with page.context.expect_page() as opened:
+        start(page, app_origin, authsignal_emulator, url, mode="window")
+    window = opened.value
+
+    window.get_by_role("button", name="Send code", exact=True).click()
+    enter_code(window, latest_code(authsignal_emulator, email))
+
+    assert validate(authsignal, result_token(page), user_id)["is_valid"] is True
+
+
+@pytest.fixture(scope="module")
+def strict_emulator():
+    """A local Authsignal that allows one origin the test app is not on."""
+    with AuthsignalEmulator(AuthsignalEmulatorConfig(allowed_origins="http://127.0.0.1:1")) as emulator:
+        yield emulator
+
+
+def test_a_disallowed_origin_cannot_frame_the_ui(page, app_origin, strict_emulator, user_id, email):
+    client = AuthsignalClient(strict_emulator.config.secret, api_url=strict_emulator.base_url)
+    start(page, app_origin, strict_emulator, client.track(user_id, ACTION, {"email": email})["url"])
+    page.wait_for_selector("#__authsignal-popup-iframe")
+    page.wait_for_timeout(1000)
+
+    assert page.frame_locator("#__authsignal-popup-iframe").get_by_role("button", name="Send code").count() == 0
+    assert page.evaluate("window.launchDone") is False
+
+
+def test_a_disallowed_opener_gets_no_token(page, app_origin, strict_emulator, user_id, email):
+    client = AuthsignalClient(strict_emulator.config.secret, api_url=strict_emulator.base_url)
+    url = client.track(user_id, ACTION, {"email": email})["url"]
+    with page.context.expect_page() as opened:
+        start(page, app_origin, strict_emulator, url, mode="window")
+    window = opened.value
+
+    window.get_by_text("which is not an allowed origin").wait_for()
+
+    assert window.get_by_role("button", name="Send code").count() == 0
+    assert page.evaluate("window.launchDone") is False

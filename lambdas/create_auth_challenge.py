@@ -1,0 +1,30 @@
+"""Create auth challenge trigger: track the sign-in with Authsignal and hand the
+pre-built UI's ``url`` to the client as the public challenge parameter.
+
+An Authsignal failure raises, which Cognito reports to the client as
+``UserLambdaValidationException``: there is no challenge to offer without it.
+"""
+
+from __future__ import annotations
+
+from .authsignal_client import authsignal_client
+from .challenge import CHALLENGE_METADATA, CUSTOM_CHALLENGE, IDEMPOTENCY_KEY
+from .settings import AuthsignalSettings
+
+
+def handler(event: dict, context) -> dict:
+    request, response = event["request"], event["response"]
+    if request.get("challengeName") != CUSTOM_CHALLENGE:
+        raise ValueError(f"unexpected challenge {request.get('challengeName')!r}")
+    attributes = request["userAttributes"]
+    settings = AuthsignalSettings.from_environment()
+
+    # Never pass None values: the 4.1.0 SDK strips them from the body but not
+    # from Content-Length, and the request hangs.
+    track_attributes = {"email": attributes["email"]} if attributes.get("email") else {}
+    result = authsignal_client(settings).track(attributes["sub"], settings.action, track_attributes)
+
+    response["publicChallengeParameters"] = {"url": result["url"]}
+    response["privateChallengeParameters"] = {IDEMPOTENCY_KEY: result["idempotency_key"]}
+    response["challengeMetadata"] = CHALLENGE_METADATA
+    return event

@@ -1,0 +1,44 @@
+"""The triggers' settings, read from environment variables when first needed
+(not at import time), with names as in the example we mirror."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_API_URL = "https://api.authsignal.com/v1"
+DEFAULT_ACTION = "cognitoAuth"
+#: Cognito gives a trigger about 5 seconds; an Authsignal call must end well before.
+DEFAULT_TIMEOUT_SECONDS = 3.0
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class AuthsignalSettings:
+    secret: str
+    api_url: str
+    action: str
+    timeout_seconds: float
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> "AuthsignalSettings":
+        secret = environ.get("AUTHSIGNAL_SECRET", "").strip()
+        if not secret:
+            raise ConfigurationError("AUTHSIGNAL_SECRET is not set: the tenant's secret key is required")
+        api_url = environ.get("AUTHSIGNAL_URL", "").strip() or DEFAULT_API_URL
+        if not api_url.startswith(("https://", "http://")) or not api_url.rstrip("/").endswith("/v1"):
+            raise ConfigurationError(
+                f"AUTHSIGNAL_URL must be the API base URL ending in /v1, e.g. {DEFAULT_API_URL}"
+            )
+        action = environ.get("AUTHSIGNAL_ACTION", "").strip() or DEFAULT_ACTION
+        raw_timeout = environ.get("AUTHSIGNAL_TIMEOUT_SECONDS", "").strip()
+        try:
+            timeout = float(raw_timeout) if raw_timeout else DEFAULT_TIMEOUT_SECONDS
+        except ValueError:
+            raise ConfigurationError("AUTHSIGNAL_TIMEOUT_SECONDS must be a number of seconds") from None
+        if not 0 < timeout <= 4.5:
+            raise ConfigurationError("AUTHSIGNAL_TIMEOUT_SECONDS must be above 0 and at most 4.5")
+        return cls(secret=secret, api_url=api_url.rstrip("/"), action=action, timeout_seconds=timeout)

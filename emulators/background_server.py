@@ -4,6 +4,7 @@ start an emulator in-process on a free port and stop it cleanly."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from typing import Callable
 
@@ -35,15 +36,22 @@ class BackgroundServer:
         on_bound: Callable[[str], None] | None = None,
         quiet: bool = True,
     ):
-        self._server: BaseWSGIServer = make_server(
-            host,
-            port,
-            app,
-            threaded=True,
-            request_handler=_QuietRequestHandler if quiet else WSGIRequestHandler,
-        )
+        # Bind here, so a busy port raises OSError (Werkzeug would exit the process).
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family)
+        try:
+            self._server: BaseWSGIServer = make_server(
+                host,
+                port,
+                app,
+                threaded=True,
+                request_handler=_QuietRequestHandler if quiet else WSGIRequestHandler,
+                fd=listener.fileno(),
+            )
+        finally:
+            listener.close()  # Werkzeug works on its own duplicate of the socket
         self.host = host
-        self.port = self._server.server_port
+        self.port = self._server.server_address[1]
         display_host = f"[{host}]" if ":" in host else host
         self.origin = f"http://{display_host}:{self.port}"
         if on_bound is not None:

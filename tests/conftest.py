@@ -98,3 +98,38 @@ def user_id() -> str:
 @pytest.fixture
 def email() -> str:
     return f"user-{uuid.uuid4().hex[:12]}@example.com"
+
+
+@pytest.fixture(scope="session")
+def lambda_environment(authsignal_emulator):
+    """The triggers' environment for the whole run: the session's local Authsignal."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTHSIGNAL_URL", authsignal_emulator.base_url)
+        patch.setenv("AUTHSIGNAL_SECRET", authsignal_emulator.config.secret)
+        patch.delenv("AUTHSIGNAL_ACTION", raising=False)
+        patch.delenv("AUTHSIGNAL_TIMEOUT_SECONDS", raising=False)
+        yield
+
+
+@pytest.fixture(scope="session")
+def local_cognito(lambda_environment):
+    """One local Cognito whose triggers are the project's lambdas."""
+    from emulators.cognito import CognitoEmulator, CognitoEmulatorConfig
+
+    with CognitoEmulator(CognitoEmulatorConfig()) as emulator:
+        yield emulator
+
+
+def app_environ(cognito, authsignal, session_dir) -> dict:
+    """Real-mode settings pointing the app at local emulators."""
+    return {
+        "FLASK_SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "COGNITO_USER_POOL_ID": cognito.user_pool_id,
+        "COGNITO_CLIENT_ID": cognito.client_id,
+        "COGNITO_REGION": cognito.region,
+        "COGNITO_ENDPOINT_URL": cognito.endpoint_url,
+        **({"COGNITO_CLIENT_SECRET": cognito.client_secret} if cognito.client_secret else {}),
+        "AUTHSIGNAL_TENANT_ID": authsignal.config.tenant_id,
+        "AUTHSIGNAL_URL": authsignal.base_url,
+        "SESSION_FILE_DIR": str(session_dir),
+    }

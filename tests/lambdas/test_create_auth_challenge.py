@@ -12,7 +12,7 @@ from lambdas import create_auth_challenge
 from lambdas.challenge import IDEMPOTENCY_KEY
 
 from . import events
-from .servers import closed_port, silent_server
+from tests.support.servers import closed_port, silent_server
 
 
 def test_tracks_the_sign_in_and_returns_the_prebuilt_ui_url(lambda_env, user_id, email):

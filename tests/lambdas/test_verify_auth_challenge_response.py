@@ -9,7 +9,7 @@ from lambdas.challenge import IDEMPOTENCY_KEY
 
 from ..emulators.authsignal.helpers import ChallengeDriver, complete_challenge, latest_code, wrong_code
 from . import events
-from .servers import closed_port, silent_server
+from tests.support.servers import closed_port, silent_server
 
 
 def verify(sub, answer, private=None) -> bool:

@@ -1,0 +1,45 @@
+"""The one error type of the local Cognito, and the messages AWS words exactly.
+
+botocore reads ``__type`` (after any ``#`` or ``:``) as ``Error.Code`` and
+raises the modeled exception of that name, e.g.
+``client.exceptions.NotAuthorizedException``; clients match on the code and
+sometimes on the message, so the messages below are AWS's verbatim.
+"""
+
+from __future__ import annotations
+
+INCORRECT_CREDENTIALS = "Incorrect username or password."
+USER_DOES_NOT_EXIST = "User does not exist."
+USER_NOT_CONFIRMED = "User is not confirmed."
+SESSION_INVALID = "Invalid session for the user."
+SESSION_EXPIRED = "Invalid session for the user, session is expired."
+SESSION_USED = "Invalid session for the user, session can only be used once."
+ACCESS_TOKEN_INVALID = "Invalid Access Token"
+ACCESS_TOKEN_EXPIRED = "Access Token has expired"
+ACCESS_TOKEN_REVOKED = "Access Token has been revoked"
+REFRESH_TOKEN_INVALID = "Invalid Refresh Token"
+REFRESH_TOKEN_EXPIRED = "Refresh Token has expired"
+REFRESH_TOKEN_REVOKED = "Refresh Token has been revoked"
+EMAIL_EXISTS = "An account with the given email already exists."
+UNRECOGNIZABLE_LAMBDA_OUTPUT = "Unrecognizable lambda output"
+
+
+class CognitoError(Exception):
+    """An error answered as ``{"__type": name, "message": message}``."""
+
+    def __init__(self, name: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+        self.status = status
+
+    def body(self) -> dict:
+        return {"__type": self.name, "message": self.message}
+
+
+def invalid_parameter(message: str) -> CognitoError:
+    return CognitoError("InvalidParameterException", message)
+
+
+def not_authorized(message: str) -> CognitoError:
+    return CognitoError("NotAuthorizedException", message)

@@ -1,0 +1,151 @@
+"""The local Cognito over HTTP: AWS JSON 1.1 as botocore speaks it, plus the
+pool's JWKS and OpenID configuration.
+
+``POST /`` with ``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``
+and a JSON body; the answer is JSON with ``Content-Type:
+application/x-amz-json-1.1``, errors are HTTP 400 ``{"__type", "message"}``.
+Request signatures are not checked: the public operations are unsigned on
+AWS too, and the admin ones accept any signature, or none. Responses carry
+``Access-Control-Allow-Origin: *`` as Cognito's do, for browser SDKs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import CognitoError
+from .service import CognitoService
+
+log = logging.getLogger("emulators.cognito")
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService"
+CONTENT_TYPE = "application/x-amz-json-1.1"
+
+
+def create_app(service: CognitoService) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    operations = {
+        "SignUp": service.sign_up,
+        "InitiateAuth": service.initiate_auth,
+        "RespondToAuthChallenge": service.respond_to_auth_challenge,
+        "GetUser": service.get_user,
+        "GlobalSignOut": service.global_sign_out,
+        "RevokeToken": service.revoke_token,
+        "AdminGetUser": service.admin_get_user,
+        "AdminDeleteUser": service.admin_delete_user,
+        "ListUserPools": service.list_user_pools,
+        "DescribeUserPool": service.describe_user_pool,
+        "ListUserPoolClients": service.list_user_pool_clients,
+        "DescribeUserPoolClient": service.describe_user_pool_client,
+    }
+
+    @app.post("/", provide_automatic_options=False)
+    def dispatch():
+        prefix, _, operation = request.headers.get("X-Amz-Target", "").partition(".")
+        if prefix != TARGET_PREFIX or not operation:
+            raise CognitoError(
+                "UnknownOperationException",
+                f"Expected the header X-Amz-Target: {TARGET_PREFIX}.<Operation>.",
+            )
+        handler = operations.get(operation)
+        if handler is None:
+            raise CognitoError(
+                "UnsupportedOperationException",
+                f"The operation {operation} is not supported by the local Cognito "
+                f"(it supports {', '.join(operations)}).",
+            )
+        log.debug("local Cognito: %s", operation)
+        return _aws_json(handler(_parameters()))
+
+    @app.route("/", methods=["OPTIONS"])
+    def preflight():
+        response = Response(status=200)
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+            "Access-Control-Request-Headers", "content-type,x-amz-target,x-amz-user-agent"
+        )
+        response.headers["Access-Control-Max-Age"] = "86400"
+        return response
+
+    @app.get("/<pool_id>/.well-known/jwks.json")
+    def jwks(pool_id: str):
+        _check_pool(service, pool_id)
+        return _json(service.signer.jwks())
+
+    @app.get("/<pool_id>/.well-known/openid-configuration")
+    def openid_configuration(pool_id: str):
+        _check_pool(service, pool_id)
+        issuer = service.issuer
+        return _json(
+            {
+                "issuer": issuer,
+                "jwks_uri": f"{issuer}/.well-known/jwks.json",
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "subject_types_supported": ["public"],
+                "response_types_supported": ["code", "token"],
+                "scopes_supported": ["openid", "email", "phone", "profile"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            }
+        )
+
+    @app.after_request
+    def cors(response: Response) -> Response:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
+        return response
+
+    @app.errorhandler(CognitoError)
+    def cognito_error(error: CognitoError):
+        log.debug("local Cognito: %s", error.name)
+        return _error(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path != "/":
+            return _error(CognitoError("ResourceNotFoundException", error.description, error.code))
+        return _error(CognitoError("InvalidRequestException", error.description, error.code))
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("local Cognito: unexpected error")
+        return _error(CognitoError("InternalErrorException", "Unexpected error in the local Cognito.", 500))
+
+    return app
+
+
+def _parameters() -> dict:
+    raw = request.get_data(cache=False)
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise CognitoError("SerializationException", "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise CognitoError("SerializationException", "The request body must be a JSON object.")
+    return body
+
+
+def _check_pool(service: CognitoService, pool_id: str) -> None:
+    if pool_id != service.pool.id:
+        raise CognitoError("ResourceNotFoundException", f"User pool {pool_id} does not exist.", 404)
+
+
+def _aws_json(body: dict, status: int = 200) -> Response:
+    response = Response(json.dumps(body), status=status, content_type=CONTENT_TYPE)
+    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+    return response
+
+
+def _json(body: dict) -> Response:
+    return Response(json.dumps(body), content_type="application/json")
+
+
+def _error(error: CognitoError) -> Response:
+    response = _aws_json(error.body(), error.status)
+    response.headers["x-amzn-ErrorType"] = f"{error.name}:"
+    return response

@@ -21,7 +21,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 run: setup
-	$(BIN)/python -m emulators.authsignal
+	$(BIN)/flask run
 
 test: setup
 	scripts/ensure-chromium

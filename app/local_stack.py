@@ -1,0 +1,83 @@
+"""Local mode: the one module that knows the emulators.
+
+It starts the local Authsignal and the local Cognito on their own ports (so
+the popup is cross-origin, as in production), makes the project's lambdas the
+pool's triggers and points them at the local Authsignal, and returns the
+settings with both services filled in. State is kept in ``instance/`` so a
+restart keeps users, keys and tokens.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+from pathlib import Path
+
+from .settings import ConfigurationError, Settings
+
+DEFAULT_STATE_DIR = Path(__file__).resolve().parent.parent / "instance" / "local"
+
+
+def start_local_stack(settings: Settings) -> Settings:
+    from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
+    from emulators.cognito import CognitoEmulator, CognitoEmulatorConfig
+
+    logging.getLogger("emulators").setLevel(logging.INFO)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    state_dir = Path(settings.local_state_dir) if settings.local_state_dir else DEFAULT_STATE_DIR
+    state_dir.mkdir(parents=True, exist_ok=True)
+
+    authsignal = _start(
+        "LOCAL_AUTHSIGNAL_PORT",
+        settings.local_authsignal_port,
+        lambda: AuthsignalEmulator(
+            AuthsignalEmulatorConfig(state_path=str(state_dir / "authsignal.sqlite3")),
+            port=settings.local_authsignal_port,
+        ),
+    )
+    # The triggers run in this process and read their settings from the
+    # environment, as they would in AWS Lambda.
+    os.environ["AUTHSIGNAL_URL"] = authsignal.base_url
+    os.environ["AUTHSIGNAL_SECRET"] = authsignal.config.secret
+    cognito = _start(
+        "LOCAL_COGNITO_PORT",
+        settings.local_cognito_port,
+        lambda: CognitoEmulator(
+            CognitoEmulatorConfig(state_path=str(state_dir / "cognito.sqlite3")),
+            port=settings.local_cognito_port,
+        ),
+    )
+
+    print(
+        "Local mode: no AWS or Authsignal account needed (fill in .env for real mode).\n"
+        f"  local Cognito     {cognito.endpoint_url}  pool {cognito.user_pool_id}, client {cognito.client_id}\n"
+        f"  local Authsignal  {authsignal.base_url}\n"
+        f"  dev inbox         {authsignal.inbox_url}  (the sign-in codes land here)",
+        flush=True,
+    )
+    return settings.with_services(
+        cognito_region=cognito.region,
+        cognito_user_pool_id=cognito.user_pool_id,
+        cognito_client_id=cognito.client_id,
+        cognito_client_secret=cognito.client_secret,
+        cognito_endpoint_url=cognito.endpoint_url,
+        authsignal_tenant_id=authsignal.config.tenant_id,
+        authsignal_url=authsignal.base_url,
+        authsignal_ui_origin=authsignal.origin,
+        dev_inbox_url=authsignal.inbox_url,
+    )
+
+
+def _start(setting: str, port: int, make):
+    try:
+        emulator = make()
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): is the local stack already running? "
+            f"Stop it, or set {setting} to another port"
+        ) from None
+    emulator.start()
+    atexit.register(emulator.stop)
+    return emulator

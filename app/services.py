@@ -1,0 +1,22 @@
+"""Where views find the Cognito wrapper and the token verifier: created from
+the settings in ``create_app``, or swapped in by tests through ``test_config``."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from .cognito import CognitoAuth
+from .settings import Settings
+from .token_verifier import TokenVerifier
+
+
+def settings() -> Settings:
+    return current_app.extensions["settings"]
+
+
+def cognito() -> CognitoAuth:
+    return current_app.extensions["cognito_auth"]
+
+
+def token_verifier() -> TokenVerifier:
+    return current_app.extensions["token_verifier"]

@@ -1,0 +1,172 @@
+"""Every setting of the app, read once from the environment (and ``.env``).
+
+With no Cognito or Authsignal setting at all the app runs in local mode: the
+wiring in ``local_stack`` starts both emulators and fills the service settings
+in. With any of them set, the app runs in real mode and every required one must
+be there: a missing or malformed setting stops start-up with one message
+naming it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, replace
+from typing import Mapping
+from urllib.parse import urlsplit
+
+DEFAULT_AUTHSIGNAL_URL = "https://api.authsignal.com/v1"
+#: The settings whose presence means "real mode".
+SERVICE_SETTINGS = ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "AUTHSIGNAL_TENANT_ID")
+_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
+
+
+class ConfigurationError(RuntimeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str  # "local" or "real"
+    secret_key: str
+    cognito_region: str | None = None
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    cognito_client_secret: str | None = None
+    cognito_endpoint_url: str | None = None
+    authsignal_tenant_id: str | None = None
+    authsignal_url: str = DEFAULT_AUTHSIGNAL_URL
+    authsignal_ui_origin: str | None = None
+    session_redis_url: str | None = None
+    session_file_dir: str | None = None
+    behind_proxy: bool = False
+    #: Local mode only: where the emulators listen, and the dev inbox to link to.
+    local_cognito_port: int = 9229
+    local_authsignal_port: int = 9230
+    local_state_dir: str | None = None
+    dev_inbox_url: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.mode == "local"
+
+    @property
+    def prebuilt_ui_origin(self) -> str:
+        """Where the pre-built UI is served from: what the page may frame."""
+        if self.authsignal_ui_origin:
+            return self.authsignal_ui_origin
+        parts = urlsplit(self.authsignal_url)
+        if parts.hostname and (parts.hostname == "authsignal.com" or parts.hostname.endswith(".authsignal.com")):
+            return "https://*.authsignal.com"
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def with_services(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> "Settings":
+        env = {key: value.strip() for key, value in environ.items() if isinstance(value, str) and value.strip()}
+        real = any(name in env for name in SERVICE_SETTINGS)
+        secret_key = env.get("FLASK_SECRET_KEY") or env.get("SECRET_KEY")
+        if secret_key is None and real:
+            raise ConfigurationError(
+                "FLASK_SECRET_KEY is not set: real mode needs a fixed random key of at least 32 characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if secret_key is not None and len(secret_key) < 32:
+            raise ConfigurationError("FLASK_SECRET_KEY is too short: use at least 32 random characters")
+        common = dict(
+            secret_key=secret_key or secrets.token_urlsafe(48),
+            session_redis_url=_redis_url(env.get("SESSION_REDIS_URL")),
+            session_file_dir=env.get("SESSION_FILE_DIR"),
+            behind_proxy=_boolean(env, "BEHIND_PROXY"),
+        )
+        if not real:
+            return cls(
+                mode="local",
+                local_cognito_port=_port(env, "LOCAL_COGNITO_PORT", 9229),
+                local_authsignal_port=_port(env, "LOCAL_AUTHSIGNAL_PORT", 9230),
+                local_state_dir=env.get("LOCAL_STATE_DIR"),
+                **common,
+            )
+
+        missing = [name for name in SERVICE_SETTINGS if name not in env]
+        if missing:
+            raise ConfigurationError(
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: real mode needs "
+                f"{', '.join(SERVICE_SETTINGS)} (or none of them, for local mode)"
+            )
+        pool_id = env["COGNITO_USER_POOL_ID"]
+        match = _POOL_ID.match(pool_id)
+        if not match:
+            raise ConfigurationError(
+                f"COGNITO_USER_POOL_ID {pool_id!r} is malformed: expected <region>_<id>, e.g. eu-west-1_AbC123dEf"
+            )
+        region = env.get("COGNITO_REGION", match["region"])
+        if not _REGION.match(region):
+            raise ConfigurationError(f"COGNITO_REGION {region!r} is malformed: expected e.g. eu-west-1")
+        if not _CLIENT_ID.match(env["COGNITO_CLIENT_ID"]):
+            raise ConfigurationError("COGNITO_CLIENT_ID is malformed: expected the app client id (letters and digits)")
+        return cls(
+            mode="real",
+            cognito_region=region,
+            cognito_user_pool_id=pool_id,
+            cognito_client_id=env["COGNITO_CLIENT_ID"],
+            cognito_client_secret=env.get("COGNITO_CLIENT_SECRET"),
+            cognito_endpoint_url=_url(env, "COGNITO_ENDPOINT_URL"),
+            authsignal_tenant_id=env["AUTHSIGNAL_TENANT_ID"],
+            authsignal_url=_authsignal_url(env.get("AUTHSIGNAL_URL", DEFAULT_AUTHSIGNAL_URL)),
+            authsignal_ui_origin=_origin(env, "AUTHSIGNAL_UI_ORIGIN"),
+            **common,
+        )
+
+
+def _authsignal_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.rstrip("/").endswith("/v1"):
+        raise ConfigurationError(
+            f"AUTHSIGNAL_URL {value!r} is malformed: expected your region's API base URL ending in /v1, "
+            f"e.g. {DEFAULT_AUTHSIGNAL_URL} or https://eu.api.authsignal.com/v1"
+        )
+    return value.rstrip("/")
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(f"{name} {value!r} is malformed: expected an http(s) URL")
+    return value.rstrip("/")
+
+
+def _origin(env: Mapping[str, str], name: str) -> str | None:
+    value = _url(env, name)
+    if value is not None and urlsplit(value).path not in ("", "/"):
+        raise ConfigurationError(f"{name} {value!r} is malformed: expected an origin such as https://auth.example.com")
+    return value
+
+
+def _redis_url(value: str | None) -> str | None:
+    if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigurationError(f"SESSION_REDIS_URL {value!r} is malformed: expected redis://host:port/db")
+    return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ConfigurationError(f"{name} {value!r} is malformed: expected a port number")
+    return int(value)
+
+
+def _boolean(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "false").lower()
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigurationError(f"{name} {value!r} is malformed: expected true or false")
+    return value in ("true", "1", "yes")

@@ -1,0 +1,112 @@
+"""Local mode: with no service settings the app starts both emulators itself,
+and the README's run command serves the demo."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from app import create_app
+from app.settings import ConfigurationError
+from tests.conftest import ROOT
+from tests.support.ports import free_port
+
+from .conftest import Browserless
+from .test_sign_in import track_token, win
+
+
+@pytest.fixture
+def local_app(tmp_path, monkeypatch):
+    # The local stack points the in-process lambdas at its Authsignal through
+    # the environment; monkeypatch puts the session's values back afterwards.
+    for name in ("AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    ports = {"LOCAL_COGNITO_PORT": str(free_port()), "LOCAL_AUTHSIGNAL_PORT": str(free_port())}
+    app = create_app({"TESTING": True, "ENVIRON": {**ports, "LOCAL_STATE_DIR": str(tmp_path / "state")}})
+    return app, ports
+
+
+def test_local_mode_starts_both_emulators_and_links_the_dev_inbox(local_app, email):
+    app, ports = local_app
+    settings = app.extensions["settings"]
+    user = Browserless(app.test_client())
+
+    page = user.page().get_data(as_text=True)
+    started = user.post_json("/api/sign-in", {"email": email}).get_json()
+    authsignal_origin = f"http://127.0.0.1:{ports['LOCAL_AUTHSIGNAL_PORT']}"
+
+    assert settings.cognito_endpoint_url == f"http://127.0.0.1:{ports['LOCAL_COGNITO_PORT']}"
+    assert settings.authsignal_url == f"{authsignal_origin}/v1"
+    assert f'href="{authsignal_origin}/_dev/inbox"' in page
+    assert started["url"].startswith(f"{authsignal_origin}/challenge?token=")
+
+
+def test_local_mode_signs_in_end_to_end(local_app, email):
+    app, _ = local_app
+
+    class Emulator:  # what the Authsignal helpers need of an emulator
+        origin = app.extensions["settings"].authsignal_ui_origin
+        base_url = app.extensions["settings"].authsignal_url
+
+    user = Browserless(app.test_client())
+    url = user.post_json("/api/sign-in", {"email": email}).get_json()["url"]
+    confirmed = user.post_json("/api/confirm", {"token": win(Emulator, url, email)})
+
+    assert confirmed.status_code == 200, confirmed.get_json()
+    assert f"Signed in as {email}" in user.page().get_data(as_text=True)
+
+
+def test_a_busy_local_port_stops_start_up_with_a_clear_message(tmp_path, authsignal_emulator, monkeypatch):
+    for name in ("AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    busy = str(authsignal_emulator.origin.rsplit(":", 1)[1])
+
+    with pytest.raises(ConfigurationError, match=rf"cannot listen on 127.0.0.1:{busy} .*set LOCAL_AUTHSIGNAL_PORT"):
+        create_app({"ENVIRON": {"LOCAL_AUTHSIGNAL_PORT": busy, "LOCAL_STATE_DIR": str(tmp_path)}})
+
+
+def test_the_readme_run_command_serves_the_demo(tmp_path):
+    port, cognito_port, authsignal_port = free_port(), free_port(), free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "AUTHSIGNAL_"))},
+        "LOCAL_COGNITO_PORT": str(cognito_port),
+        "LOCAL_AUTHSIGNAL_PORT": str(authsignal_port),
+        "LOCAL_STATE_DIR": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "run", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        lines = []
+        while not any("Running on" in line for line in lines):
+            line = process.stdout.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        page = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+        sdk = requests.get(f"http://127.0.0.1:{port}/vendor/authsignal-browser.js", timeout=5)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    output = "".join(lines)
+    assert "Local mode" in output
+    assert f"http://127.0.0.1:{cognito_port}" in output
+    assert f"http://127.0.0.1:{authsignal_port}/_dev/inbox" in output
+    assert page.status_code == 200 and "dev inbox" in page.text
+    assert sdk.status_code == 200 and "launch" in sdk.text
+
+
+def test_the_page_ships_well_under_20_kb_of_gzipped_javascript(user, web_sdk_path):
+    page = user.page().get_data(as_text=True)
+    scripts = [path for path in ("/vendor/authsignal-browser.js", "/static/sign-in.js") if f'src="{path}"' in page]
+
+    sizes = [len(gzip.compress(user.client.get(path).get_data(), compresslevel=9)) for path in scripts]
+
+    assert len(scripts) == 2
+    assert sum(sizes) < 18 * 1024, sizes

@@ -1,0 +1,223 @@
+"""The sign-in API with the Flask test client, against the local Cognito
+(real lambdas as triggers) and the local Authsignal."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+
+from tests.emulators.authsignal.helpers import complete_challenge
+
+
+def cognito_client(emulator):
+    return boto3.client(
+        "cognito-idp", region_name=emulator.region, endpoint_url=emulator.endpoint_url,
+        config=Config(signature_version=UNSIGNED),
+    )
+
+
+def track_token(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["token"][0]
+
+
+def win(authsignal_emulator, url: str, email: str) -> str:
+    """Do the email OTP in the pre-built UI's place; return the result token."""
+    return complete_challenge(authsignal_emulator, {"token": track_token(url)}, email)
+
+
+def sign_in(user, authsignal_emulator, email):
+    started = user.post_json("/api/sign-in", {"email": email})
+    assert started.status_code == 200, started.get_json()
+    confirmed = user.post_json("/api/confirm", {"token": win(authsignal_emulator, started.get_json()["url"], email)})
+    if confirmed.status_code == 200:
+        user.page(confirmed.get_json()["redirect"])  # as the page does next
+    return confirmed
+
+
+def test_the_sign_in_page(user, authsignal_emulator):
+    page = user.page()
+    html = page.get_data(as_text=True)
+
+    assert page.status_code == 200
+    assert '<label for="email">Email</label>' in html
+    assert ">Sign in</button>" in html
+    assert '<meta name="csrf-token"' in html
+    assert authsignal_emulator.config.tenant_id in html
+
+
+def test_sign_in_returns_the_popup_url_and_keeps_cognitos_session_on_the_server(user, authsignal_emulator, email):
+    response = user.post_json("/api/sign-in", {"email": email})
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"url"}
+    assert body["url"].startswith(f"{authsignal_emulator.origin}/challenge?token=")
+    # Only an opaque session id goes to the browser.
+    cookie = user.session_cookie()
+    assert cookie is not None and "." not in cookie.value and len(cookie.value) < 64
+
+
+def test_a_full_sign_in(user, authsignal_emulator, local_cognito, email):
+    user.page()
+    before = user.session_cookie().value
+
+    confirmed = sign_in(user, authsignal_emulator, email)
+    after = user.session_cookie().value
+    page = user.page()
+
+    assert confirmed.status_code == 200
+    assert confirmed.get_json() == {"status": "signed_in", "redirect": "/"}
+    assert after != before, "signing in must start a fresh session id"
+    html = page.get_data(as_text=True)
+    assert f"Signed in as {email}" in html
+    assert "eyJ" not in html, "no token may reach the browser"
+    with user.client.session_transaction() as session:
+        access_token = session["auth"]["access_token"]
+    cognito_user = cognito_client(local_cognito).get_user(AccessToken=access_token)
+    sub = next(a["Value"] for a in cognito_user["UserAttributes"] if a["Name"] == "sub")
+    assert f"<code>{sub}</code>" in html
+
+
+def test_an_existing_user_signs_in_again(user, authsignal_emulator, email):
+    assert sign_in(user, authsignal_emulator, email).status_code == 200
+    user.sign_out()
+
+    assert sign_in(user, authsignal_emulator, email).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (None, "Send a JSON object."),
+        ([], "Send a JSON object."),
+        ({}, "Enter your email address."),
+        ({"email": "   "}, "Enter your email address."),
+        ({"email": 42}, "Enter your email address."),
+        ({"email": "not-an-email"}, "Enter a valid email address, like name@example.com."),
+        ({"email": "a@b"}, "Enter a valid email address, like name@example.com."),
+        ({"email": "x" * 250 + "@example.com"}, "Enter a valid email address, like name@example.com."),
+    ],
+)
+def test_sign_in_refuses_bad_input(user, body, message):
+    response = user.post_json("/api/sign-in", body)
+
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "invalid_input", "message": message}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [None, {}, {"token": ""}, {"token": 7}, {"token": "has spaces in it"}, {"token": "x" * 5000}],
+)
+def test_confirm_refuses_bad_input(user, body):
+    response = user.post_json("/api/confirm", body)
+
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_input"
+
+
+def test_confirm_without_a_sign_in_says_start_again(user):
+    response = user.post_json("/api/confirm", {"token": "a.b.c"})
+
+    assert response.status_code == 409
+    assert response.get_json() == {
+        "error": "no_sign_in",
+        "message": "There is no sign-in in progress. Start again: enter your email and sign in.",
+    }
+
+
+def test_a_wrong_answer_gives_a_new_challenge_that_can_succeed(user, authsignal_emulator, email):
+    started = user.post_json("/api/sign-in", {"email": email}).get_json()
+
+    wrong = user.post_json("/api/confirm", {"token": track_token(started["url"])})
+    retry_url = wrong.get_json()["url"]
+    confirmed = user.post_json("/api/confirm", {"token": win(authsignal_emulator, retry_url, email)})
+
+    assert wrong.status_code == 422
+    assert wrong.get_json()["error"] == "wrong_answer"
+    assert retry_url != started["url"]
+    assert confirmed.status_code == 200
+
+
+def test_three_wrong_answers_end_the_sign_in(user, email):
+    url = user.post_json("/api/sign-in", {"email": email}).get_json()["url"]
+    statuses = []
+    for _ in range(3):
+        response = user.post_json("/api/confirm", {"token": track_token(url)})
+        statuses.append(response.status_code)
+        url = (response.get_json() or {}).get("url", url)
+
+    after = user.post_json("/api/confirm", {"token": track_token(url)})
+
+    assert statuses == [422, 422, 401]
+    assert response.get_json()["error"] == "sign_in_failed"
+    assert after.status_code == 409 and after.get_json()["error"] == "no_sign_in"
+
+
+def test_a_token_won_for_another_user_does_not_sign_in(user, client, app, authsignal_emulator, email):
+    other_email = "other-" + email
+    other = type(user)(app.test_client())
+    other_url = other.post_json("/api/sign-in", {"email": other_email}).get_json()["url"]
+    stolen = win(authsignal_emulator, other_url, other_email)
+    user.post_json("/api/sign-in", {"email": email})
+
+    response = user.post_json("/api/confirm", {"token": stolen})
+
+    assert response.status_code == 422
+    assert "Signed in as" not in user.page().get_data(as_text=True)
+
+
+def test_state_changing_calls_need_the_csrf_token(user, email):
+    sign_in_call = user.post_json("/api/sign-in", {"email": email}, csrf=False)
+    confirm_call = user.post_json("/api/confirm", {"token": "a.b.c"}, csrf=False)
+    sign_out_call = user.client.post("/sign-out")
+
+    assert sign_in_call.status_code == 400
+    assert sign_in_call.get_json()["error"] == "csrf_failed"
+    assert confirm_call.status_code == 400
+    assert sign_out_call.status_code == 400
+
+
+def test_sign_out_revokes_the_refresh_token_and_ends_the_session(user, app, authsignal_emulator, local_cognito, email):
+    sign_in(user, authsignal_emulator, email)
+    with user.client.session_transaction() as session:
+        refresh_token = session["auth"]["refresh_token"]
+    old_cookie = user.session_cookie().value
+
+    response = user.sign_out()
+    page = user.page()
+
+    assert response.status_code == 303
+    assert ">Sign in</button>" in page.get_data(as_text=True)
+    assert user.session_cookie() is None or user.session_cookie().value != old_cookie
+    cognito = cognito_client(local_cognito)
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.initiate_auth(
+            ClientId=local_cognito.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+        )
+
+
+def test_the_session_cookie_is_httponly_and_lax_and_secure_over_https(app, local_cognito, authsignal_emulator):
+    plain = app.test_client().get("/")
+    secure = app.test_client().get("/", base_url="https://localhost")
+
+    plain_cookie = plain.headers["Set-Cookie"]
+    assert "HttpOnly" in plain_cookie and "SameSite=Lax" in plain_cookie
+    assert "Secure" not in plain_cookie
+    assert "Secure" in secure.headers["Set-Cookie"]
+
+
+def test_security_headers(user, authsignal_emulator):
+    response = user.page()
+    csp = response.headers["Content-Security-Policy"]
+
+    assert f"frame-src {authsignal_emulator.origin}" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"

@@ -55,3 +55,17 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+class TypedStore:
+    """Base of the emulators' stores: typed reads and writes over one
+    :class:`SQLiteStore`, grouped into atomic units with :meth:`transaction`."""
+
+    SCHEMA = ""
+
+    def __init__(self, path: str | Path | None = None):
+        self._db = SQLiteStore(path, self.SCHEMA)
+        self.transaction = self._db.transaction
+
+    def close(self) -> None:
+        self._db.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from ..background_server import BackgroundServer
+from ..emulator import Emulator
 from .app import create_app
 from .config import AuthsignalEmulatorConfig
 from .service import AuthsignalService
@@ -14,7 +15,7 @@ from .store import AuthsignalStore
 __all__ = ["AuthsignalEmulator", "AuthsignalEmulatorConfig", "create_app"]
 
 
-class AuthsignalEmulator:
+class AuthsignalEmulator(Emulator):
     """The local Authsignal bound to a port; :meth:`start` serves it on a
     background thread (tests), :meth:`serve_forever` on this one (the CLI)."""
 
@@ -32,10 +33,6 @@ class AuthsignalEmulator:
         self._server = BackgroundServer(self.app, host, port, on_bound=self.service.set_origin)
 
     @property
-    def origin(self) -> str:
-        return self._server.origin
-
-    @property
     def base_url(self) -> str:
         """What the SDKs take as their base URL (it ends in ``/v1``)."""
         return f"{self.origin}/v1"
@@ -43,20 +40,3 @@ class AuthsignalEmulator:
     @property
     def inbox_url(self) -> str:
         return f"{self.origin}/_dev/inbox"
-
-    def start(self) -> "AuthsignalEmulator":
-        self._server.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.stop()
-        self.store.close()
-
-    def __enter__(self) -> "AuthsignalEmulator":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -64,12 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  dev inbox  {emulator.inbox_url}")
     print(f"  state      {config.state_path or 'in memory'}")
     print(f"  allowed    {', '.join(str(p) for p in config.allowed_origins)}", flush=True)
-    try:
-        emulator.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.store.close()
+    emulator.serve_until_interrupted()
     return 0
 
 

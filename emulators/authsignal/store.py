@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from ..sqlite_store import SQLiteStore
+from ..sqlite_store import TypedStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -80,16 +80,8 @@ class Message:
     sent_at: float
 
 
-class AuthsignalStore:
-    """Typed reads and writes over :class:`SQLiteStore`; callers group them
-    into atomic units with :meth:`transaction`."""
-
-    def __init__(self, path: str | None = None):
-        self._db = SQLiteStore(path, SCHEMA)
-        self.transaction = self._db.transaction
-
-    def close(self) -> None:
-        self._db.close()
+class AuthsignalStore(TypedStore):
+    SCHEMA = SCHEMA
 
     # users
     def get_user(self, user_id: str) -> User | None:

@@ -11,6 +11,7 @@ import time
 from typing import Callable
 
 from ..background_server import BackgroundServer
+from ..emulator import Emulator
 from .config import CognitoEmulatorConfig
 from .protocol import create_app
 from .service import CognitoService
@@ -19,7 +20,7 @@ from .store import CognitoStore
 __all__ = ["CognitoEmulator", "CognitoEmulatorConfig", "create_app"]
 
 
-class CognitoEmulator:
+class CognitoEmulator(Emulator):
     """The local Cognito bound to a port; :meth:`start` serves it on a
     background thread (tests), :meth:`serve_forever` on this one (the CLI)."""
 
@@ -39,11 +40,6 @@ class CognitoEmulator:
         except BaseException:
             self.store.close()
             raise
-
-    @property
-    def origin(self) -> str:
-        """The address the emulator is bound to."""
-        return self._server.origin
 
     @property
     def endpoint_url(self) -> str:
@@ -74,20 +70,3 @@ class CognitoEmulator:
     @property
     def jwks_url(self) -> str:
         return f"{self.issuer}/.well-known/jwks.json"
-
-    def start(self) -> "CognitoEmulator":
-        self._server.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.stop()
-        self.store.close()
-
-    def __enter__(self) -> "CognitoEmulator":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

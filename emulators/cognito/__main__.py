@@ -79,12 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  JWKS URL        {emulator.jwks_url}")
     print(f"  triggers        {', '.join(f'{k}={v}' for k, v in _trigger_names(config).items())}")
     print(f"  state           {config.state_path or 'in memory'}", flush=True)
-    try:
-        emulator.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        emulator.store.close()
+    emulator.serve_until_interrupted()
     return 0
 
 

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from ..sqlite_store import SQLiteStore
+from ..sqlite_store import TypedStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pool (
@@ -148,16 +148,8 @@ def email_key(email: str) -> str:
     return email.lower()
 
 
-class CognitoStore:
-    """Typed reads and writes over :class:`SQLiteStore`; callers group them
-    into atomic units with :meth:`transaction`."""
-
-    def __init__(self, path: str | None = None):
-        self._db = SQLiteStore(path, SCHEMA)
-        self.transaction = self._db.transaction
-
-    def close(self) -> None:
-        self._db.close()
+class CognitoStore(TypedStore):
+    SCHEMA = SCHEMA
 
     # pool and client
     def get_pool(self) -> Pool | None:

@@ -1,24 +1,10 @@
 from __future__ import annotations
 
-import time
-
 import pytest
 from authsignal import AuthsignalClient
 
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
-
-
-class FakeClock:
-    """A clock tests move forward by hand, to reach expiries in no time."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import copy
 import hashlib
 import hmac
 import threading
-import time
 from typing import Callable
 
 import boto3
@@ -155,16 +154,3 @@ def sign_in(client, emulator, email: str) -> dict:
     challenge = start(client, emulator, email)
     sub = challenge["ChallengeParameters"]["USERNAME"]
     return answer(client, emulator, challenge, answer_for(sub, 1))["AuthenticationResult"]
-
-
-class FakeClock:
-    """A clock tests move forward by hand, to reach expiries in no time."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds

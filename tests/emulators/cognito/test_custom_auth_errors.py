@@ -8,7 +8,9 @@ import time
 
 import pytest
 
-from .helpers import FakeClock, answer, answer_for, cognito_client, sign_in, sign_up, start
+from tests.support.clock import FakeClock
+
+from .helpers import answer, answer_for, cognito_client, sign_in, sign_up, start
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 

@@ -43,7 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if "ENVIRON" in test_config:
         environ = test_config.pop("ENVIRON")
     else:
-        load_dotenv(ROOT / ".env", override=False)
+        # Flask's own switch: `flask run` honours it too.
+        if os.environ.get("FLASK_SKIP_DOTENV", "").lower() not in ("1", "true", "yes"):
+            load_dotenv(ROOT / ".env", override=False)
         environ = os.environ
     settings = Settings.from_environment(environ)
     if settings.is_local:

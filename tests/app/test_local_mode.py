@@ -70,10 +70,19 @@ def test_a_busy_local_port_stops_start_up_with_a_clear_message(tmp_path, authsig
         create_app({"ENVIRON": {"LOCAL_AUTHSIGNAL_PORT": busy, "LOCAL_STATE_DIR": str(tmp_path)}})
 
 
+def flask_environment(**settings) -> dict:
+    """The process environment without service settings or a developer's .env."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "AUTHSIGNAL_", "FLASK_"))},
+        "FLASK_SKIP_DOTENV": "1",
+        **settings,
+    }
+
+
 def test_the_readme_run_command_serves_the_demo(tmp_path):
     port, cognito_port, authsignal_port = free_port(), free_port(), free_port()
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("COGNITO_", "AUTHSIGNAL_"))},
+        **flask_environment(),
         "LOCAL_COGNITO_PORT": str(cognito_port),
         "LOCAL_AUTHSIGNAL_PORT": str(authsignal_port),
         "LOCAL_STATE_DIR": str(tmp_path),
@@ -100,6 +109,28 @@ def test_the_readme_run_command_serves_the_demo(tmp_path):
     assert f"http://127.0.0.1:{authsignal_port}/_dev/inbox" in output
     assert page.status_code == 200 and "dev inbox" in page.text
     assert sdk.status_code == 200 and "launch" in sdk.text
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"COGNITO_USER_POOL_ID": "bad"}, "Configuration error: FLASK_SECRET_KEY is not set"),
+        (
+            {"COGNITO_USER_POOL_ID": "bad", "COGNITO_CLIENT_ID": "abc", "AUTHSIGNAL_TENANT_ID": "t",
+             "FLASK_SECRET_KEY": "k" * 40},
+            "Configuration error: COGNITO_USER_POOL_ID 'bad' is malformed",
+        ),
+    ],
+)
+def test_a_bad_setting_stops_flask_run_with_one_line(settings, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "run", "--port", str(free_port())],
+        cwd=ROOT, env=flask_environment(**settings), capture_output=True, text=True, timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 def test_the_page_ships_well_under_20_kb_of_gzipped_javascript(user, web_sdk_path):

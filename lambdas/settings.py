@@ -1,10 +1,14 @@
 """The triggers' settings, read from environment variables when first needed
-(not at import time), with names as in the example we mirror."""
+(not at import time), with names as in the example we mirror. The secret key
+comes from ``AUTHSIGNAL_SECRET``, or from the SSM parameter named by
+``AUTHSIGNAL_SECRET_PARAMETER`` (how the deploy template passes it)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+
+from .parameter_store import read_secure_parameter
 
 DEFAULT_API_URL = "https://api.authsignal.com/v1"
 DEFAULT_ACTION = "cognitoAuth"
@@ -26,8 +30,14 @@ class AuthsignalSettings:
     @classmethod
     def from_environment(cls, environ=os.environ) -> "AuthsignalSettings":
         secret = environ.get("AUTHSIGNAL_SECRET", "").strip()
+        parameter = environ.get("AUTHSIGNAL_SECRET_PARAMETER", "").strip()
+        if not secret and parameter:
+            secret = read_secure_parameter(parameter)
         if not secret:
-            raise ConfigurationError("AUTHSIGNAL_SECRET is not set: the tenant's secret key is required")
+            raise ConfigurationError(
+                "AUTHSIGNAL_SECRET is not set, nor AUTHSIGNAL_SECRET_PARAMETER (the SSM parameter holding "
+                "the tenant's secret key): one of them is required"
+            )
         api_url = environ.get("AUTHSIGNAL_URL", "").strip() or DEFAULT_API_URL
         if not api_url.startswith(("https://", "http://")) or not api_url.rstrip("/").endswith("/v1"):
             raise ConfigurationError(

@@ -88,8 +88,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_error_handlers(app)
 
     from . import auth
+    from .config_check import check_config_command
 
     app.register_blueprint(auth.bp)
+    app.cli.add_command(check_config_command)
 
     @app.get("/vendor/authsignal-browser.js")
     def web_sdk():

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from app import create_app
 from emulators.background_server import BackgroundServer
 from tests.conftest import app_environ
-from tests.emulators.authsignal.helpers import latest_code, wrong_code
+from tests.emulators.authsignal.helpers import latest_code, send_code_in_ui, wrong_code
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ def enter_code(popup, code):
 def test_sign_in_reload_and_sign_out(page, app_url, authsignal_emulator, email):
     popup = start_sign_in(page, app_url, email)
     expect(page.get_by_role("status").last).to_have_text("Complete the verification in the pop-up…")
-    popup.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(popup)
     enter_code(popup, latest_code(authsignal_emulator, email))
 
     expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
@@ -56,7 +56,7 @@ def test_sign_in_reload_and_sign_out(page, app_url, authsignal_emulator, email):
 
 def test_a_wrong_code_before_the_right_one(page, app_url, authsignal_emulator, email):
     popup = start_sign_in(page, app_url, email)
-    popup.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(popup)
     code = latest_code(authsignal_emulator, email)
 
     enter_code(popup, wrong_code(code))
@@ -77,14 +77,14 @@ def test_a_dismissed_popup_says_cancelled_and_can_start_again(page, app_url, aut
     expect(page.get_by_role("alert")).to_have_text("Sign-in cancelled.")
     expect(page.get_by_role("button", name="Sign in")).to_be_enabled()
     popup = start_sign_in(page, app_url, email)
-    popup.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(popup)
     enter_code(popup, latest_code(authsignal_emulator, email))
     expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
 
 
 def test_a_failed_challenge_offers_to_try_again(page, app_url, authsignal_emulator, email):
     popup = start_sign_in(page, app_url, email)
-    popup.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(popup)
     bad = wrong_code(latest_code(authsignal_emulator, email))
     for _ in range(5):
         enter_code(popup, bad)
@@ -93,7 +93,7 @@ def test_a_failed_challenge_offers_to_try_again(page, app_url, authsignal_emulat
     expect(page.get_by_role("alert")).to_have_text("The verification did not succeed. Try again.")
     page.get_by_role("button", name="Try again").click()
     popup = page.frame_locator("#__authsignal-popup-iframe")
-    popup.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(popup)
     enter_code(popup, latest_code(authsignal_emulator, email))
 
     expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")

@@ -39,3 +39,10 @@ def complete_challenge(emulator, track_response: dict, email: str) -> str:
     result = driver.verify(latest_code(emulator, email)).json()
     assert result["isVerified"] is True, result
     return result["accessToken"]
+
+
+def send_code_in_ui(ui) -> None:
+    """Press "Send code" in the pre-built UI (a Playwright page or frame) and
+    wait until it asks for the code: the email is in the inbox by then."""
+    ui.get_by_role("button", name="Send code", exact=True).click()
+    ui.get_by_label("Verification code").wait_for()

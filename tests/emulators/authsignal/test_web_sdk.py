@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
 from emulators.background_server import BackgroundServer
 
-from .helpers import latest_code, wrong_code
+from .helpers import latest_code, send_code_in_ui, wrong_code
 
 pytestmark = pytest.mark.browser
 ACTION = "cognitoAuth"
@@ -73,8 +73,7 @@ def test_popup_mode_resolves_with_a_token_that_validates_once(
     ui = page.frame_locator("#__authsignal-popup-iframe")
 
     expect(ui.locator("#send-step")).to_contain_text(f"We'll send a 6-digit code to {email}.")
-    ui.get_by_role("button", name="Send code", exact=True).click()
-    ui.get_by_label("Verification code").wait_for()
+    send_code_in_ui(ui)
     enter_code(ui, latest_code(authsignal_emulator, email))
     token = result_token(page)
 
@@ -96,7 +95,7 @@ def test_the_popup_resizes_to_its_content(page, app_origin, authsignal_emulator,
 def test_a_wrong_code_then_the_right_one(page, app_origin, authsignal_emulator, authsignal, user_id, email):
     start(page, app_origin, authsignal_emulator, authsignal.track(user_id, ACTION, {"email": email})["url"])
     ui = page.frame_locator("#__authsignal-popup-iframe")
-    ui.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(ui)
     code = latest_code(authsignal_emulator, email)
 
     enter_code(ui, wrong_code(code))
@@ -111,7 +110,7 @@ def test_five_wrong_codes_fail_and_close_with_a_failed_token(
 ):
     start(page, app_origin, authsignal_emulator, authsignal.track(user_id, ACTION, {"email": email})["url"])
     ui = page.frame_locator("#__authsignal-popup-iframe")
-    ui.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(ui)
     bad = wrong_code(latest_code(authsignal_emulator, email))
     for left in (4, 3, 2, 1):
         enter_code(ui, bad)
@@ -139,8 +138,7 @@ def test_the_ui_asks_for_an_email_when_track_had_none(page, app_origin, authsign
     ui = page.frame_locator("#__authsignal-popup-iframe")
 
     ui.get_by_label("Email address").fill(email)
-    ui.get_by_role("button", name="Send code", exact=True).click()
-    ui.get_by_label("Verification code").wait_for()
+    send_code_in_ui(ui)
     enter_code(ui, latest_code(authsignal_emulator, email))
 
     assert validate(authsignal, result_token(page), user_id)["is_valid"] is True
@@ -153,7 +151,7 @@ def test_redirect_mode_returns_to_the_redirect_url_with_the_token(
     start(page, app_origin, authsignal_emulator, url, mode="redirect")
     page.wait_for_url(f"{authsignal_emulator.origin}/challenge?*")
 
-    page.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(page)
     enter_code(page, latest_code(authsignal_emulator, email))
     page.wait_for_url(f"{app_origin}/done?step=2&token=*")
     token = page.evaluate("new URLSearchParams(location.search).get('token')")
@@ -167,7 +165,7 @@ def test_window_mode_resolves_with_a_token(page, app_origin, authsignal_emulator
         start(page, app_origin, authsignal_emulator, url, mode="window")
     window = opened.value
 
-    window.get_by_role("button", name="Send code", exact=True).click()
+    send_code_in_ui(window)
     enter_code(window, latest_code(authsignal_emulator, email))
 
     assert validate(authsignal, result_token(page), user_id)["is_valid"] is True

@@ -90,3 +90,17 @@ def test_the_dev_inbox_page_lists_codes_escaped(authsignal, authsignal_emulator,
     assert page.status_code == 200
     assert code in page.text
     assert hostile not in page.text and html.escape(hostile) in page.text
+
+
+def test_the_ui_script_posts_only_to_the_embedding_origin():
+    """Each postMessage names the embedding page's origin, never "*"."""
+    import re
+    from pathlib import Path
+
+    import emulators.authsignal
+
+    script = (Path(emulators.authsignal.__file__).parent / "static" / "authsignal-ui.js").read_text()
+    calls = re.findall(r"\.postMessage\(([^;]*)\);", script)
+
+    assert calls == ["message, embedder.origin"]
+    assert re.search(r"if \(embedder\.target && embedderAllowed\) embedder\.target\.postMessage", script)

@@ -8,7 +8,6 @@ between only runs the Authsignal popup.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import Blueprint, g, get_flashed_messages, redirect, render_template, request, url_for
@@ -94,15 +93,7 @@ def _email(value) -> str:
 
 def _check_challenge_url(url: str) -> None:
     """Hand the browser only a pre-built UI URL on the origin our CSP frames."""
-    allowed = settings().prebuilt_ui_origin
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    if "*." in allowed:
-        scheme, _, suffix = allowed.partition("://*")
-        ok = parts.scheme == scheme and (parts.hostname or "").endswith(suffix)
-    else:
-        ok = origin == allowed
-    if not ok or "?" not in url:
+    if not settings().is_prebuilt_ui_url(url):
         raise AuthError(
             "unexpected_challenge",
             "The verification service returned an unexpected address. Check AUTHSIGNAL_UI_ORIGIN.",

@@ -62,6 +62,17 @@ class Settings:
             return "https://*.authsignal.com"
         return f"{parts.scheme}://{parts.netloc}"
 
+    def is_prebuilt_ui_url(self, url: str) -> bool:
+        """A URL the page may open in its popup: on :attr:`prebuilt_ui_origin`
+        (a ``*.`` subdomain wildcard allowed), with a query the SDK can extend."""
+        allowed = urlsplit(self.prebuilt_ui_origin)
+        parts = urlsplit(url)
+        if parts.scheme != allowed.scheme or not parts.query:
+            return False
+        if allowed.netloc.startswith("*."):
+            return (parts.hostname or "").endswith(allowed.netloc[1:]) and parts.port is None
+        return parts.netloc == allowed.netloc
+
     def with_services(self, **changes) -> "Settings":
         return replace(self, **changes)
 

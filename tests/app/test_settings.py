@@ -79,3 +79,22 @@ def test_local_ports_are_checked(port):
 )
 def test_the_prebuilt_ui_origin(environ, origin):
     assert Settings.from_environment({**REAL, **environ}).prebuilt_ui_origin == origin
+
+
+@pytest.mark.parametrize(
+    "environ, url, allowed",
+    [
+        ({}, "https://mfa.authsignal.com/?token=x", True),
+        ({}, "https://tenant.eu.authsignal.com/challenge?token=x", True),
+        ({}, "https://authsignal.com.evil.example/?token=x", False),
+        ({}, "http://mfa.authsignal.com/?token=x", False),
+        ({}, "https://mfa.authsignal.com:8443/?token=x", False),
+        ({}, "https://mfa.authsignal.com/", False),
+        ({"AUTHSIGNAL_UI_ORIGIN": "https://auth.example.com"}, "https://auth.example.com/?token=x", True),
+        ({"AUTHSIGNAL_UI_ORIGIN": "https://auth.example.com"}, "https://mfa.authsignal.com/?token=x", False),
+        ({"AUTHSIGNAL_URL": "http://127.0.0.1:9230/v1"}, "http://127.0.0.1:9230/challenge?token=x", True),
+        ({"AUTHSIGNAL_URL": "http://127.0.0.1:9230/v1"}, "http://127.0.0.1:9231/challenge?token=x", False),
+    ],
+)
+def test_which_urls_the_popup_may_open(environ, url, allowed):
+    assert Settings.from_environment({**REAL, **environ}).is_prebuilt_ui_url(url) is allowed

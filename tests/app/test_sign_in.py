@@ -221,3 +221,16 @@ def test_security_headers(user, authsignal_emulator):
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+
+
+
+def test_a_challenge_url_off_the_prebuilt_ui_origin_never_reaches_the_browser(make_app, email):
+    from .conftest import Browserless
+
+    user = Browserless(make_app(environ={"AUTHSIGNAL_UI_ORIGIN": "https://auth.example.com"}).test_client())
+
+    response = user.post_json("/api/sign-in", {"email": email})
+
+    assert response.status_code == 502
+    assert response.get_json()["error"] == "unexpected_challenge"
+    assert "url" not in response.get_json()

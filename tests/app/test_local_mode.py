@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 from tests.support.ports import free_port
 
 from .conftest import Browserless
-from .test_sign_in import track_token, win
+from .test_sign_in import win
 
 
 @pytest.fixture

@@ -61,6 +61,7 @@ def start_signed_in_session(tokens: Tokens) -> User:
     except (TokenInvalid, JwksUnavailable) as exc:
         log.error("Cognito returned tokens that do not verify: %s", type(exc).__name__)
         raise AuthError("token_invalid", "The sign-in service returned tokens that could not be verified.", 502) from None
+    _revoke_current_tokens()  # signing in again replaces, and ends, an earlier sign-in
     session.clear()
     session[AUTH] = {
         "sub": claims["sub"],
@@ -126,18 +127,24 @@ def _refresh(auth: dict) -> User | None:
     return User(auth["sub"], auth["email"], int(access["exp"]))
 
 
+def _revoke_current_tokens() -> bool:
+    """Revoke the session's refresh token at Cognito, if any; False if Cognito refused or failed."""
+    auth = session.get(AUTH)
+    if not auth:
+        return True
+    try:
+        cognito().revoke(auth["refresh_token"])
+    except AuthError as exc:
+        log.warning("Could not revoke a refresh token: %s", exc.code)
+        return False
+    return True
+
+
 def end_session() -> None:
     """Revoke the refresh token at Cognito (best effort) and destroy the session."""
-    auth = session.get(AUTH)
-    revoke_failed = False
-    if auth:
-        try:
-            cognito().revoke(auth["refresh_token"])
-        except AuthError as exc:
-            log.warning("Could not revoke the refresh token at sign-out: %s", exc.code)
-            revoke_failed = True
+    revoked = _revoke_current_tokens()
     session.clear()  # an empty session is deleted from the store, and its cookie with it
-    if revoke_failed:
+    if not revoked:
         flash(
             "You are signed out here, but the sign-in service could not be reached to revoke your tokens; "
             "they stop working when they expire."

@@ -106,3 +106,17 @@ def test_sessions_go_to_files_by_default(app, tmp_path, user):
 
     assert type(app.session_interface).__name__ == "CacheLibSessionInterface"
     assert any(tmp_path.iterdir()), "a session file was written in SESSION_FILE_DIR"
+
+
+def test_signing_in_again_revokes_the_earlier_refresh_token(user, authsignal_emulator, local_cognito, email):
+    sign_in(user, authsignal_emulator, email)
+    first = stored_auth(user)["refresh_token"]
+
+    sign_in(user, authsignal_emulator, email)
+
+    assert stored_auth(user)["refresh_token"] != first
+    cognito = cognito_client(local_cognito)
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.initiate_auth(
+            ClientId=local_cognito.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": first}
+        )

@@ -10,13 +10,14 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .cognito import CognitoAuth
 from .errors import AuthError
-from .extensions import csrf, init_sessions
+from .extensions import csrf, init_sessions, limiter
 from .security_headers import init_security_headers
 from .settings import ConfigurationError, Settings
 from .token_verifier import TokenVerifier
@@ -60,6 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_NAME="session_id",
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 30,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the server-side session
+        RATELIMIT_STORAGE_URI=settings.session_redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
         **_session_store_config(settings, app.instance_path),
     )
     services = {key: test_config.pop(key) for key in ("COGNITO_AUTH", "TOKEN_VERIFIER") if key in test_config}
@@ -84,6 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_sessions(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     init_security_headers(app, settings.prebuilt_ui_origin)
     _register_error_handlers(app)
 
@@ -134,6 +138,13 @@ def _register_error_handlers(app: Flask) -> None:
         if _wants_json():
             return jsonify(error.body()), error.status
         return render_template("error.html", message=error.message), error.status
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):
+        message = "Too many sign-in attempts from here. Wait a minute and try again."
+        if _wants_json():
+            return jsonify({"error": "rate_limited", "message": message}), 429
+        return render_template("error.html", message=message), 429
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

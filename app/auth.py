@@ -14,6 +14,7 @@ from flask import Blueprint, g, get_flashed_messages, redirect, render_template,
 
 from .cognito import Challenge
 from .errors import START_AGAIN, AuthError, bad_input
+from .extensions import limiter
 from .services import cognito, settings
 from .user_session import (
     current_user,
@@ -24,6 +25,8 @@ from .user_session import (
 )
 
 bp = Blueprint("auth", __name__)
+#: Each sign-in creates or touches a Cognito user and tracks an Authsignal action.
+sign_in_rate_limit = limiter.limit(lambda: settings().sign_in_rate_limit)
 _TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{1,4096}$")
 
 
@@ -39,6 +42,7 @@ def index():
 
 
 @bp.post("/api/sign-in")
+@sign_in_rate_limit
 def sign_in():
     email = _email(_json_field("email"))
     take_pending_sign_in()  # a new attempt replaces any earlier one
@@ -50,6 +54,7 @@ def sign_in():
 
 
 @bp.post("/api/confirm")
+@sign_in_rate_limit
 def confirm():
     token = _json_field("token")
     if not isinstance(token, str) or not _TOKEN.match(token):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_session import Session
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 server_session = Session()
+#: Per client address (the proxy's X-Forwarded-For with BEHIND_PROXY=true).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def init_sessions(app: Flask) -> None:

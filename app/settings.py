@@ -16,6 +16,7 @@ from typing import Mapping
 from urllib.parse import urlsplit
 
 DEFAULT_AUTHSIGNAL_URL = "https://api.authsignal.com/v1"
+DEFAULT_SIGN_IN_RATE_LIMIT = "10 per minute; 100 per hour"
 #: The settings whose presence means "real mode".
 SERVICE_SETTINGS = ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "AUTHSIGNAL_TENANT_ID")
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
@@ -42,6 +43,8 @@ class Settings:
     session_redis_url: str | None = None
     session_file_dir: str | None = None
     behind_proxy: bool = False
+    #: How often one client address may start or confirm a sign-in.
+    sign_in_rate_limit: str = DEFAULT_SIGN_IN_RATE_LIMIT
     #: Local mode only: where the emulators listen, and the dev inbox to link to.
     local_cognito_port: int = 9229
     local_authsignal_port: int = 9230
@@ -93,6 +96,7 @@ class Settings:
             session_redis_url=_redis_url(env.get("SESSION_REDIS_URL")),
             session_file_dir=env.get("SESSION_FILE_DIR"),
             behind_proxy=_boolean(env, "BEHIND_PROXY"),
+            sign_in_rate_limit=_rate_limit(env.get("SIGN_IN_RATE_LIMIT", DEFAULT_SIGN_IN_RATE_LIMIT)),
         )
         if not real:
             return cls(
@@ -174,6 +178,18 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise ConfigurationError(f"{name} {value!r} is malformed: expected a port number")
     return int(value)
+
+
+def _rate_limit(value: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigurationError(
+            f"SIGN_IN_RATE_LIMIT {value!r} is malformed: expected e.g. '10 per minute; 100 per hour'"
+        ) from None
+    return value
 
 
 def _boolean(env: Mapping[str, str], name: str) -> bool:

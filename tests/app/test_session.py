@@ -15,8 +15,9 @@ from .test_sign_in import cognito_client, sign_in
 
 @pytest.fixture
 def short_tokens(lambda_environment):
-    """A local Cognito whose access tokens live one second."""
-    with CognitoEmulator(CognitoEmulatorConfig(token_validity_seconds=1)) as emulator:
+    """A local Cognito whose access tokens live two seconds: with whole-second
+    claims that is more than one, enough to sign in before they expire."""
+    with CognitoEmulator(CognitoEmulatorConfig(token_validity_seconds=2)) as emulator:
         yield emulator
 
 
@@ -47,7 +48,7 @@ def test_an_expired_access_token_is_refreshed(make_app, short_tokens, authsignal
     user = Browserless(make_app(cognito=short_tokens).test_client())
     sign_in(user, authsignal_emulator, email)
     first = stored_auth(user)["access_token"]
-    time.sleep(1.1)
+    time.sleep(2.05)
 
     page = user.page().get_data(as_text=True)
 
@@ -59,7 +60,7 @@ def test_a_revoked_refresh_token_signs_the_user_out(make_app, short_tokens, auth
     user = Browserless(make_app(cognito=short_tokens).test_client())
     sign_in(user, authsignal_emulator, email)
     cognito_client(short_tokens).revoke_token(Token=stored_auth(user)["refresh_token"], ClientId=short_tokens.client_id)
-    time.sleep(1.1)
+    time.sleep(2.05)
 
     page = user.page().get_data(as_text=True)
 

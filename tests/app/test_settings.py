@@ -54,6 +54,7 @@ def test_blank_values_count_as_unset():
         ({"AUTHSIGNAL_UI_ORIGIN": "https://auth.example.com/path"}, "^AUTHSIGNAL_UI_ORIGIN .* is malformed"),
         ({"SESSION_REDIS_URL": "localhost:6379"}, "^SESSION_REDIS_URL 'localhost:6379' is malformed"),
         ({"BEHIND_PROXY": "maybe"}, "^BEHIND_PROXY 'maybe' is malformed"),
+        ({"SIGN_IN_RATE_LIMIT": "lots"}, "^SIGN_IN_RATE_LIMIT 'lots' is malformed"),
     ],
 )
 def test_a_missing_or_malformed_setting_is_named(changes, message):

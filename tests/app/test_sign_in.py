@@ -234,3 +234,24 @@ def test_a_challenge_url_off_the_prebuilt_ui_origin_never_reaches_the_browser(ma
     assert response.status_code == 502
     assert response.get_json()["error"] == "unexpected_challenge"
     assert "url" not in response.get_json()
+
+
+def test_sign_in_attempts_are_rate_limited_per_client(make_app, email):
+    from .conftest import Browserless
+
+    app = make_app(environ={"SIGN_IN_RATE_LIMIT": "2 per minute"})
+    user, other = Browserless(app.test_client()), Browserless(app.test_client())
+
+    statuses = [user.post_json("/api/sign-in", {"email": email}).status_code for _ in range(3)]
+    limited = user.post_json("/api/sign-in", {"email": email})
+    from_elsewhere = other.client.post(
+        "/api/sign-in", json={"email": email}, headers={"X-CSRFToken": other.csrf},
+        environ_overrides={"REMOTE_ADDR": "198.51.100.7"},
+    )
+
+    assert statuses == [200, 200, 429]
+    assert limited.get_json() == {
+        "error": "rate_limited",
+        "message": "Too many sign-in attempts from here. Wait a minute and try again.",
+    }
+    assert from_elsewhere.status_code == 200

@@ -132,26 +132,24 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _error_response(error: AuthError):
+    """JSON with a stable code for the API, the error page for a person."""
+    if _wants_json():
+        return jsonify(error.body()), error.status
+    return render_template("error.html", message=error.message), error.status
+
+
 def _register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(AuthError)
-    def auth_error(error: AuthError):
-        if _wants_json():
-            return jsonify(error.body()), error.status
-        return render_template("error.html", message=error.message), error.status
+    app.register_error_handler(AuthError, _error_response)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded):
         message = "Too many sign-in attempts from here. Wait a minute and try again."
-        if _wants_json():
-            return jsonify({"error": "rate_limited", "message": message}), 429
-        return render_template("error.html", message=message), 429
+        return _error_response(AuthError("rate_limited", message, 429))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        message = "This page has expired. Reload it and try again."
-        if _wants_json():
-            return jsonify({"error": "csrf_failed", "message": message}), 400
-        return render_template("error.html", message=message), 400
+        return _error_response(AuthError("csrf_failed", "This page has expired. Reload it and try again.", 400))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -162,7 +160,4 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         log.exception("Unexpected error on %s %s", request.method, request.path)
-        message = "Something went wrong on our side. Try again."
-        if _wants_json():
-            return jsonify({"error": "internal_error", "message": message}), 500
-        return render_template("error.html", message=message), 500
+        return _error_response(AuthError("internal_error", "Something went wrong on our side. Try again.", 500))

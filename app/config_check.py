@@ -218,7 +218,7 @@ def _cognito_problem(
         if code in CREDENTIAL_ERRORS:
             return problem("AWS credentials", f"refused for {operation} ({code}): {CREDENTIAL_ERRORS[code]}")
         return problem(setting, f"Cognito refused {operation} ({code})")
-    endpoint = settings.cognito_endpoint_url or f"https://cognito-idp.{settings.cognito_region}.amazonaws.com"
+    endpoint = settings.cognito_endpoint
     if isinstance(exc, (ConnectTimeoutError, ReadTimeoutError, EndpointConnectionError)):
         timed_out = not isinstance(exc, EndpointConnectionError)
         return problem(where, _unreachable(f"Cognito at {endpoint}", exc, timed_out))
@@ -239,12 +239,7 @@ def _cognito_location_setting(settings: Settings) -> str:
 
 def check_jwks(settings: Settings) -> list[Result]:
     """The keys the app verifies tokens with: no credentials needed, so always checked."""
-    pool_id = settings.cognito_user_pool_id
-    if settings.cognito_endpoint_url:
-        issuer = f"{settings.cognito_endpoint_url}/{pool_id}"
-    else:
-        issuer = f"https://cognito-idp.{settings.cognito_region}.amazonaws.com/{pool_id}"
-    url = f"{issuer}/.well-known/jwks.json"
+    url = f"{settings.cognito_endpoint}/{settings.cognito_user_pool_id}/.well-known/jwks.json"
     where = _cognito_location_setting(settings)
     try:
         response = requests.get(url, timeout=TIMEOUT_SECONDS)

@@ -65,6 +65,11 @@ class Settings:
             return "https://*.authsignal.com"
         return f"{parts.scheme}://{parts.netloc}"
 
+    @property
+    def cognito_endpoint(self) -> str:
+        """Where Cognito is reached: the configured endpoint, or AWS's for the region."""
+        return self.cognito_endpoint_url or f"https://cognito-idp.{self.cognito_region}.amazonaws.com"
+
     def is_prebuilt_ui_url(self, url: str) -> bool:
         """A URL the page may open in its popup: on :attr:`prebuilt_ui_origin`
         (a ``*.`` subdomain wildcard allowed), with a query the SDK can extend."""

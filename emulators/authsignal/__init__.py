@@ -17,7 +17,7 @@ __all__ = ["AuthsignalEmulator", "AuthsignalEmulatorConfig", "create_app"]
 
 class AuthsignalEmulator(Emulator):
     """The local Authsignal bound to a port; :meth:`start` serves it on a
-    background thread (tests), :meth:`serve_forever` on this one (the CLI)."""
+    background thread (tests), :meth:`serve_until_interrupted` on this one (the CLI)."""
 
     def __init__(
         self,

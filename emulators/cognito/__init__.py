@@ -22,7 +22,7 @@ __all__ = ["CognitoEmulator", "CognitoEmulatorConfig", "create_app"]
 
 class CognitoEmulator(Emulator):
     """The local Cognito bound to a port; :meth:`start` serves it on a
-    background thread (tests), :meth:`serve_forever` on this one (the CLI)."""
+    background thread (tests), :meth:`serve_until_interrupted` on this one (the CLI)."""
 
     def __init__(
         self,

@@ -1,14 +1,19 @@
 """Create auth challenge trigger: track the sign-in with Authsignal and hand the
 pre-built UI's ``url`` to the client as the public challenge parameter.
 
+The private parameters tie the challenge to its Authsignal action and keep a
+hash of the url's track token, so Verify can refuse that token as an answer.
+
 An Authsignal failure raises, which Cognito reports to the client as
 ``UserLambdaValidationException``: there is no challenge to offer without it.
 """
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from .authsignal_client import authsignal_client
-from .challenge import CHALLENGE_METADATA, CUSTOM_CHALLENGE, IDEMPOTENCY_KEY
+from .challenge import CHALLENGE_METADATA, CUSTOM_CHALLENGE, IDEMPOTENCY_KEY, TRACK_TOKEN_HASH, token_hash
 from .settings import AuthsignalSettings
 
 
@@ -25,6 +30,19 @@ def handler(event: dict, context) -> dict:
     result = authsignal_client(settings).track(attributes["sub"], settings.action, track_attributes)
 
     response["publicChallengeParameters"] = {"url": result["url"]}
-    response["privateChallengeParameters"] = {IDEMPOTENCY_KEY: result["idempotency_key"]}
+    response["privateChallengeParameters"] = {
+        IDEMPOTENCY_KEY: result["idempotency_key"],
+        TRACK_TOKEN_HASH: token_hash(track_token(result)),
+    }
     response["challengeMetadata"] = CHALLENGE_METADATA
     return event
+
+
+def track_token(result: dict) -> str:
+    """The token the browser gets: the url's ``token`` (track also returns it as
+    ``token``). Without one there is nothing to refuse, so no challenge."""
+    from_url = parse_qs(urlsplit(result["url"]).query).get("token")
+    token = from_url[0] if from_url else result.get("token")
+    if not isinstance(token, str) or not token:
+        raise ValueError("Authsignal's track response has no track token")
+    return token

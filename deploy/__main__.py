@@ -89,14 +89,27 @@ def main(argv: list[str] | None = None, deployer_factory=aws_deployer) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     text = env_file_text(settings)
-    if args.env_file is not None:
-        args.env_file.write_text(text)
-        args.env_file.chmod(0o600)
-        print(f"Wrote {args.env_file}. Fill in AUTHSIGNAL_TENANT_ID, then check it: .venv/bin/flask check-config")
-    else:
+    if args.env_file is None:
         print("Settings for the app's .env:\n")
         print(text)
+        return 0
+    try:
+        write_private_file(args.env_file, text)
+    except FileExistsError:
+        print(f"error: --env-file {args.env_file} appeared meanwhile and is left as it was; "
+              "the settings are below.", file=sys.stderr)
+        print(text)
+        return 1
+    print(f"Wrote {args.env_file}. Fill in AUTHSIGNAL_TENANT_ID, then check it: .venv/bin/flask check-config")
     return 0
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Create the file readable by its owner only from the start, so the secrets are never
+    readable by others, even briefly; never replace an existing one."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(text)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ stub them."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +43,12 @@ class Deployer:
     # ----- up -------------------------------------------------------------------
     def deploy(self, options: DeployOptions, lambda_zip: Path, authsignal_secret: str | None = None) -> dict[str, str]:
         """Deploy or update the stack; return the settings for the app's .env."""
-        account = self._account()
+        account, partition = self._caller()
         self._ensure_secret_parameter(options.secret_parameter, authsignal_secret)
         bucket = options.bucket or default_bucket_name(options.stack_name, account, options.region)
-        self._ensure_bucket(bucket, options.region)
+        self._ensure_bucket(bucket, options.region, account, partition)
         key = f"lambdas/{lambda_zip.name}"
-        self._upload(bucket, key, lambda_zip)
+        self._upload(bucket, key, lambda_zip, account)
         parameters = {
             "LambdaCodeBucket": bucket,
             "LambdaCodeKey": key,
@@ -59,11 +62,13 @@ class Deployer:
         outputs = self._create_or_update(options.stack_name, parameters)
         return self._app_settings(outputs)
 
-    def _account(self) -> str:
+    def _caller(self) -> tuple[str, str]:
+        """The account and partition (aws, aws-cn, ...) of the credentials in use."""
         try:
-            return self.sts.get_caller_identity()["Account"]
+            identity = self.sts.get_caller_identity()
         except ClientError as exc:
             raise DeployError(f"AWS credentials are not usable: {exc.response['Error']['Message']}") from None
+        return identity["Account"], identity["Arn"].split(":")[1]
 
     def _ensure_secret_parameter(self, name: str, secret: str | None) -> None:
         try:
@@ -84,17 +89,29 @@ class Deployer:
         )
         self.log(f"Stored the Authsignal secret key in SSM parameter {name} (SecureString).")
 
-    def _ensure_bucket(self, bucket: str, region: str) -> None:
+    def _ensure_bucket(self, bucket: str, region: str, owner: str, partition: str) -> None:
+        """Create the bucket if missing, and refuse one we do not own: its objects would become the triggers."""
         try:
-            self.s3.head_bucket(Bucket=bucket)
-            return
+            self.s3.head_bucket(Bucket=bucket, ExpectedBucketOwner=owner)
         except ClientError as exc:
-            if exc.response["Error"]["Code"] not in ("404", "NoSuchBucket", "NotFound"):
-                raise DeployError(f"S3 bucket {bucket} is not usable: {exc.response['Error']['Code']}") from None
+            code = exc.response["Error"]["Code"]
+            if code in ("403", "AccessDenied", "Forbidden"):
+                raise DeployError(foreign_bucket_message(bucket)) from None
+            if code not in ("404", "NoSuchBucket", "NotFound"):
+                raise DeployError(f"S3 bucket {bucket} is not usable: {code}") from None
+            self._create_bucket(bucket, region, owner)
+        self._require_tls(bucket, owner, partition)
+
+    def _create_bucket(self, bucket: str, region: str, owner: str) -> None:
         extra = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-        self.s3.create_bucket(Bucket=bucket, **extra)
+        try:
+            self.s3.create_bucket(Bucket=bucket, **extra)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "BucketAlreadyExists":
+                raise DeployError(foreign_bucket_message(bucket)) from None
+            raise
         self.s3.put_public_access_block(
-            Bucket=bucket,
+            Bucket=bucket, ExpectedBucketOwner=owner,
             PublicAccessBlockConfiguration={
                 "BlockPublicAcls": True, "IgnorePublicAcls": True,
                 "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
@@ -102,15 +119,33 @@ class Deployer:
         )
         self.log(f"Created the artifact bucket {bucket}.")
 
-    def _upload(self, bucket: str, key: str, path: Path) -> None:
-        try:
-            self.s3.head_object(Bucket=bucket, Key=key)
-            self.log(f"s3://{bucket}/{key} is already there.")
+    def _require_tls(self, bucket: str, owner: str, partition: str) -> None:
+        """Deny plain-HTTP requests to the bucket, keeping the statements its policy already has."""
+        statement = tls_only_statement(bucket, partition)
+        policy = self._bucket_policy(bucket, owner)
+        statements = policy.get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        if statement in statements:
             return
+        policy["Statement"] = [s for s in statements if s.get("Sid") != statement["Sid"]] + [statement]
+        self.s3.put_bucket_policy(Bucket=bucket, ExpectedBucketOwner=owner, Policy=json.dumps(policy))
+        self.log(f"The artifact bucket {bucket} now refuses requests not over TLS.")
+
+    def _bucket_policy(self, bucket: str, owner: str) -> dict:
+        try:
+            return json.loads(self.s3.get_bucket_policy(Bucket=bucket, ExpectedBucketOwner=owner)["Policy"])
         except ClientError as exc:
-            if exc.response["Error"]["Code"] not in ("404", "NoSuchKey", "NotFound"):
+            if exc.response["Error"]["Code"] != "NoSuchBucketPolicy":
                 raise
-        self.s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+        return {"Version": "2012-10-17", "Statement": []}
+
+    def _upload(self, bucket: str, key: str, path: Path, owner: str) -> None:
+        """Always upload, so an object already under the key (from anyone) is replaced by this zip;
+        S3 checks the SHA-256 on arrival."""
+        body = path.read_bytes()
+        self.s3.put_object(
+            Bucket=bucket, Key=key, Body=body, ExpectedBucketOwner=owner, ChecksumSHA256=sha256_base64(body),
+        )
         self.log(f"Uploaded s3://{bucket}/{key}.")
 
     def _create_or_update(self, stack_name: str, parameters: dict[str, str]) -> dict[str, str]:
@@ -180,6 +215,31 @@ class Deployer:
 
 def default_bucket_name(stack_name: str, account: str, region: str) -> str:
     return f"{stack_name.lower()}-artifacts-{account}-{region}"[:63].rstrip("-")
+
+
+def foreign_bucket_message(bucket: str) -> str:
+    return (
+        f"S3 bucket {bucket} belongs to another AWS account or is not accessible to you. "
+        "Pass --bucket with a bucket of your own."
+    )
+
+
+def tls_only_statement(bucket: str, partition: str) -> dict:
+    """The bucket-policy statement denying every request not made over TLS."""
+    arn = f"arn:{partition}:s3:::{bucket}"
+    return {
+        "Sid": "DenyRequestsNotOverTLS",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def sha256_base64(data: bytes) -> str:
+    """The form S3's ChecksumSHA256 takes."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
 
 
 def env_file_text(settings: dict[str, str]) -> str:

@@ -29,7 +29,7 @@ class AuthsignalEmulator(Emulator):
         self.config = config or AuthsignalEmulatorConfig()
         self.store = AuthsignalStore(self.config.state_path)
         self.service = AuthsignalService(self.config, self.store, clock=clock)
-        self.app = create_app(self.service)
+        self.app = create_app(self.service, bound_host=host)
         self._server = BackgroundServer(self.app, host, port, on_bound=self.service.set_origin)
 
     @property

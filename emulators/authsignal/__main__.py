@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from ..host_check import parse_hosts
 from . import AuthsignalEmulator
 from .config import (
     DEFAULT_ALLOWED_ORIGINS,
@@ -33,12 +34,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated app origins that may embed the pre-built UI, receive its "
         "token or be redirected to; a port may be * (default %(default)s)",
     )
+    parser.add_argument(
+        "--allowed-hosts", default="", metavar="HOSTS",
+        help="comma-separated host names (no port) to answer besides loopback ones and the bound "
+        "address; any other Host header gets 403, against DNS rebinding",
+    )
     parser.add_argument("--state", metavar="FILE", help="keep state in this SQLite file (default: in memory)")
     args = parser.parse_args(argv)
     try:
         args.allowed_origins = parse_origin_patterns(args.allowed_origins)
     except ValueError as exc:
         parser.error(f"--allowed-origins: {exc}")
+    try:
+        args.allowed_hosts = parse_hosts(args.allowed_hosts)
+    except ValueError as exc:
+        parser.error(f"--allowed-hosts: {exc}")
     return args
 
 
@@ -49,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         tenant_id=args.tenant_id,
         secret=args.secret,
         allowed_origins=args.allowed_origins,
+        allowed_hosts=args.allowed_hosts,
         state_path=args.state,
     )
     try:

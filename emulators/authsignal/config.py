@@ -1,9 +1,12 @@
-"""Settings of the local Authsignal: tenant, secret, limits, allowed origins."""
+"""Settings of the local Authsignal: tenant, secret, limits, allowed origins
+and hosts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
+from ..host_check import parse_hosts
 from .origins import OriginPattern, parse_origin_patterns
 
 #: Clearly local-only defaults, printed at start. Never use them anywhere real.
@@ -21,6 +24,10 @@ class AuthsignalEmulatorConfig:
     allowed_origins: list[OriginPattern] = field(
         default_factory=lambda: parse_origin_patterns(DEFAULT_ALLOWED_ORIGINS)
     )
+    #: Host names (no port) the emulator answers besides loopback ones and its
+    #: bound address: any other ``Host`` header is refused (DNS rebinding). A
+    #: comma-separated string is accepted too.
+    allowed_hosts: Iterable[str] = ()
     #: SQLite file keeping users, actions and the inbox; None keeps them in memory.
     state_path: str | None = None
     token_ttl_seconds: int = 600
@@ -39,3 +46,7 @@ class AuthsignalEmulatorConfig:
             self.allowed_origins = parse_origin_patterns(self.allowed_origins)
         if not self.allowed_origins:
             raise ValueError("at least one allowed origin is required")
+        try:
+            self.allowed_hosts = parse_hosts(self.allowed_hosts)
+        except ValueError as exc:
+            raise ValueError(f"allowed_hosts: {exc}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
+from .. import json_depth
 from .errors import ApiError, invalid_request
 from .service import AuthsignalService
 
@@ -13,13 +14,16 @@ def service() -> AuthsignalService:
 
 
 def json_body(default: object = None) -> object:
-    """The request's JSON body; ``default`` when empty; a 400 when malformed."""
+    """The request's JSON body; ``default`` when empty; a 400 when malformed
+    or nested too deeply."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         return default
     try:
-        return request.get_json(force=True)
-    except Exception:
+        return json_depth.loads(raw)
+    except json_depth.TooDeeplyNested as exc:
+        raise invalid_request(str(exc)) from None
+    except ValueError:
         raise invalid_request("The request body is not valid JSON.") from None
 
 

@@ -35,7 +35,7 @@ class CognitoEmulator(Emulator):
         self.store = CognitoStore(self.config.state_path)
         try:
             self.service = CognitoService(self.config, self.store, clock=clock)
-            self.app = create_app(self.service)
+            self.app = create_app(self.service, bound_host=host)
             self._server = BackgroundServer(self.app, host, port, on_bound=self.service.set_origin)
         except BaseException:
             self.store.close()

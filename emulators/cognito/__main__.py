@@ -44,7 +44,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--public-url", metavar="URL",
-        help="the URL clients reach the emulator at, if not the bound address (it prefixes the token issuer)",
+        help="the URL clients reach the emulator at, if not the bound address (it prefixes the token "
+        "issuer; its host is answered to)",
+    )
+    parser.add_argument(
+        "--allowed-hosts", default="", metavar="HOSTS",
+        help="comma-separated host names (no port) to answer besides loopback ones, the bound address "
+        "and --public-url's host; any other Host header gets 403, against DNS rebinding",
     )
     return parser.parse_args(argv)
 
@@ -61,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             prevent_user_existence_errors=args.prevent_user_existence_errors,
             state_path=args.state,
             public_url=args.public_url,
+            allowed_hosts=args.allowed_hosts,
         )
         emulator = CognitoEmulator(config, host=args.host, port=args.port)
     except ValueError as exc:

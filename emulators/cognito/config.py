@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Union
+from typing import Callable, Iterable, Mapping, Union
+from urllib.parse import urlsplit
+
+from ..host_check import normalize_host, parse_hosts
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9229
@@ -78,6 +81,10 @@ class CognitoEmulatorConfig:
     #: The URL clients use to reach the emulator, if not the address it binds
     #: (e.g. behind a container port mapping); it prefixes the token issuer.
     public_url: str | None = None
+    #: Host names (no port) the emulator answers besides loopback ones, its
+    #: bound address and ``public_url``'s host: any other ``Host`` header is
+    #: refused (DNS rebinding). A comma-separated string is accepted too.
+    allowed_hosts: Iterable[str] = ()
     #: Filled by ``__post_init__``: the effective triggers.
     trigger_map: dict[str, Trigger] = field(init=False, repr=False)
 
@@ -107,6 +114,22 @@ class CognitoEmulatorConfig:
         self.trigger_map = triggers
         if self.public_url is not None:
             self.public_url = self.public_url.rstrip("/")
+            try:
+                parts = urlsplit(self.public_url)
+                if parts.scheme not in ("http", "https") or not parts.hostname:
+                    raise ValueError
+                normalize_host(parts.hostname)
+            except ValueError:
+                raise ValueError(f"public_url {self.public_url!r} is not an absolute http(s) URL") from None
+        try:
+            self.allowed_hosts = parse_hosts(self.allowed_hosts)
+        except ValueError as exc:
+            raise ValueError(f"allowed_hosts: {exc}") from None
+
+    @property
+    def public_host(self) -> str | None:
+        """The host of ``public_url``, which the emulator answers to."""
+        return normalize_host(urlsplit(self.public_url).hostname) if self.public_url else None
 
     @property
     def session_validity_seconds(self) -> float:

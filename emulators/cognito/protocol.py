@@ -7,6 +7,8 @@ application/x-amz-json-1.1``, errors are HTTP 400 ``{"__type", "message"}``.
 Request signatures are not checked: the public operations are unsigned on
 AWS too, and the admin ones accept any signature, or none. Responses carry
 ``Access-Control-Allow-Origin: *`` as Cognito's do, for browser SDKs.
+Requests for another ``Host`` than its own are refused (DNS rebinding), and
+bodies nested too deeply are a ``SerializationException``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import uuid
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
+from .. import json_depth
+from ..host_check import HostNotAllowed, refuse_other_hosts
 from .errors import CognitoError
 from .service import CognitoService
 
@@ -27,9 +31,15 @@ TARGET_PREFIX = "AWSCognitoIdentityProviderService"
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
 
-def create_app(service: CognitoService) -> Flask:
+def create_app(service: CognitoService, bound_host: str | None = None) -> Flask:
+    """``bound_host``, the interface it listens on, is answered to like the
+    configured hosts, so the URLs it prints work when bound to, e.g., 0.0.0.0."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    config = service.config
+    refuse_other_hosts(
+        app, [config.public_host, *config.allowed_hosts], "The local Cognito", "--allowed-hosts", bound_host
+    )
     operations = {
         "SignUp": service.sign_up,
         "InitiateAuth": service.initiate_auth,
@@ -105,6 +115,10 @@ def create_app(service: CognitoService) -> Flask:
         log.debug("local Cognito: %s", error.name)
         return _error(error)
 
+    @app.errorhandler(HostNotAllowed)
+    def host_not_allowed(error: HostNotAllowed):
+        return _error(CognitoError("AccessDeniedException", error.description, 403))
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if request.path != "/":
@@ -122,7 +136,9 @@ def create_app(service: CognitoService) -> Flask:
 def _parameters() -> dict:
     raw = request.get_data(cache=False)
     try:
-        body = json.loads(raw) if raw.strip() else {}
+        body = json_depth.loads(raw) if raw.strip() else {}
+    except json_depth.TooDeeplyNested as exc:
+        raise CognitoError("SerializationException", str(exc)) from None
     except ValueError:
         raise CognitoError("SerializationException", "The request body is not valid JSON.") from None
     if not isinstance(body, dict):

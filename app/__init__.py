@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -12,18 +13,31 @@ from dotenv import load_dotenv
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .cognito import CognitoAuth
+from .deadline import start_deadline
 from .errors import AuthError
-from .extensions import csrf, init_sessions, limiter
+from .extensions import csrf, limiter
+from .json_bodies import MAX_BODY_BYTES, BoundedJSONProvider
+from .rate_limits import NewUserBudget
 from .security_headers import init_security_headers
+from .session_store import (
+    FileSessionStore,
+    RedisSessionStore,
+    SessionStoreUnavailable,
+    redis_options,
+)
 from .settings import ConfigurationError, Settings
 from .token_verifier import TokenVerifier
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_SDK_DIR = ROOT / "node_modules" / "@authsignal" / "browser" / "dist"
+#: Redis (sessions, rate limits) answers within this, or the page says it is unavailable.
+STORE_TIMEOUT_SECONDS = 1.0
+STORE_UNAVAILABLE = "Sign-in is unavailable right now: our session storage is not answering. Try again in a moment."
 log = logging.getLogger(__name__)
 
 __all__ = ["create_app", "ConfigurationError"]
@@ -32,7 +46,7 @@ __all__ = ["create_app", "ConfigurationError"]
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. ``test_config`` may hold Flask settings, ``ENVIRON`` (used
     instead of the process environment and ``.env``), and ``COGNITO_AUTH`` /
-    ``TOKEN_VERIFIER`` to swap the services."""
+    ``TOKEN_VERIFIER`` / ``SESSION_STORE`` to swap the services."""
     test_config = dict(test_config or {})
     app = Flask(
         __name__,
@@ -54,22 +68,40 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         settings = start_local_stack(settings)
 
+    if not settings.session_cookie_secure and not settings.is_local:
+        log.warning(
+            "SESSION_COOKIE_SECURE=false: the session cookie will travel over plain http. "
+            "Use this only on a private network; serve the app over https."
+        )
+    app.json = BoundedJSONProvider(app)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
+        # Flask's signed cookie: the CSRF token for everyone, and for a sign-in
+        # in progress or a signed-in user the id of the server-side record.
+        SESSION_COOKIE_NAME="__Host-session" if settings.session_cookie_secure else "session",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="session_id",
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 30,
-        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the server-side session
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the cookie
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_BODY_BYTES,
+        MAX_FORM_PARTS=16,
         RATELIMIT_STORAGE_URI=settings.session_redis_url or "memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
-        **_session_store_config(settings, app.instance_path),
+        RATELIMIT_STORAGE_OPTIONS=(
+            {"wrap_exceptions": True, **redis_options(STORE_TIMEOUT_SECONDS)} if settings.session_redis_url else {}
+        ),
+        # Flask-Limiter would put Retry-After on every answer; ours is on the 429 only.
+        RATELIMIT_HEADERS_ENABLED=False,
     )
-    services = {key: test_config.pop(key) for key in ("COGNITO_AUTH", "TOKEN_VERIFIER") if key in test_config}
+    services = {
+        key: test_config.pop(key) for key in ("COGNITO_AUTH", "TOKEN_VERIFIER", "SESSION_STORE") if key in test_config
+    }
     app.config.from_mapping(test_config)
 
     if settings.behind_proxy:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["settings"] = settings
     app.extensions["cognito_auth"] = services.get("COGNITO_AUTH") or CognitoAuth(
         region=settings.cognito_region,
@@ -84,8 +116,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         client_id=settings.cognito_client_id,
         endpoint_url=settings.cognito_endpoint_url,
     )
+    app.extensions["session_store"] = services.get("SESSION_STORE") or _session_store(settings, app.instance_path)
+    app.extensions["new_user_budget"] = NewUserBudget(limiter, settings.new_user_rate_limit)
 
-    init_sessions(app)
+    @app.before_request
+    def upstream_deadline():
+        start_deadline(settings.upstream_deadline_seconds)
+
     csrf.init_app(app)
     limiter.init_app(app)
     init_security_headers(app, settings.prebuilt_ui_origin)
@@ -117,15 +154,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _session_store_config(settings: Settings, instance_path: str) -> dict:
+def _session_store(settings: Settings, instance_path: str):
     if settings.session_redis_url:
-        import redis
-
-        return {"SESSION_TYPE": "redis", "SESSION_REDIS": redis.Redis.from_url(settings.session_redis_url)}
-    from cachelib.file import FileSystemCache
-
-    directory = settings.session_file_dir or os.path.join(instance_path, "sessions")
-    return {"SESSION_TYPE": "cachelib", "SESSION_CACHELIB": FileSystemCache(directory, threshold=10_000, mode=0o600)}
+        return RedisSessionStore(settings.session_redis_url, STORE_TIMEOUT_SECONDS)
+    return FileSessionStore(settings.session_file_dir or os.path.join(instance_path, "sessions"))
 
 
 def _wants_json() -> bool:
@@ -135,8 +167,13 @@ def _wants_json() -> bool:
 def _error_response(error: AuthError):
     """JSON with a stable code for the API, the error page for a person."""
     if _wants_json():
-        return jsonify(error.body()), error.status
-    return render_template("error.html", message=error.message), error.status
+        response = jsonify(error.body())
+    else:
+        response = render_template("error.html", message=error.message)
+    response = (response, error.status)
+    if error.retry_after is not None:
+        response += ({"Retry-After": str(error.retry_after)},)
+    return response
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -144,18 +181,29 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(error: RateLimitExceeded):
-        message = "Too many sign-in attempts from here. Wait a minute and try again."
-        return _error_response(AuthError("rate_limited", message, 429))
+        message = error.description or "Too many sign-in attempts from here. Wait a minute and try again."
+        breached = limiter.current_limit
+        wait = int(breached.reset_at - time.time()) if breached else 60
+        return _error_response(AuthError("rate_limited", message, 429, retry_after=max(1, wait)))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _error_response(AuthError("csrf_failed", "This page has expired. Reload it and try again.", 400))
 
+    @app.errorhandler(SessionStoreUnavailable)
+    @app.errorhandler(StorageError)
+    def store_unavailable(error: Exception):
+        log.error("Session or rate-limit store unavailable: %s", error)
+        return _error_response(AuthError("session_store_unavailable", STORE_UNAVAILABLE, 503, retry_after=5))
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if _wants_json():
-            return jsonify({"error": error.name.lower().replace(" ", "_"), "message": error.description}), error.code
-        return error
+        code = error.name.lower().replace(" ", "_")
+        if error.code == 413:
+            message = "That request is too large."
+        else:
+            message = error.description
+        return _error_response(AuthError(code, message, error.code))
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

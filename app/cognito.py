@@ -4,6 +4,12 @@
 
 The public operations need no AWS credentials, so the client signs nothing.
 Cognito's errors become :class:`AuthError` with stable codes.
+
+No call is ever retried: ``InitiateAuth`` and ``RespondToAuthChallenge``
+consume Cognito's single-use session, so a retry of a slow but successful
+call would turn a correct code into "session used". Each call is bounded by
+what is left of the request's deadline (:mod:`app.deadline`), so a slow
+Cognito gives a clear error well inside the web server's own timeout.
 """
 
 from __future__ import annotations
@@ -19,11 +25,16 @@ from dataclasses import dataclass
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
+from .deadline import DeadlineExceeded, run_within_deadline
 from .errors import START_AGAIN, AuthError
 
 log = logging.getLogger(__name__)
+#: Cognito waits up to 5 s on each trigger, and a wrong answer runs three
+#: (Verify, Define, Create); the request's deadline is usually shorter.
+READ_TIMEOUT_SECONDS = 16.0
+UNAVAILABLE = "The sign-in service is unavailable right now. Try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -60,8 +71,8 @@ class CognitoAuth:
         client_id: str,
         client_secret: str | None = None,
         endpoint_url: str | None = None,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 15.0,
+        connect_timeout: float = 2.0,
+        read_timeout: float = READ_TIMEOUT_SECONDS,
     ):
         self.region = region
         self.user_pool_id = user_pool_id
@@ -75,15 +86,14 @@ class CognitoAuth:
             config=Config(
                 signature_version=UNSIGNED,
                 connect_timeout=connect_timeout,
-                # Cognito waits up to 5 s on each trigger, and one call may run two.
                 read_timeout=read_timeout,
-                retries={"mode": "standard", "max_attempts": 2},
+                retries={"mode": "standard", "total_max_attempts": 1},  # never retry: see the module docstring
             ),
         )
 
     # ----- the flow ---------------------------------------------------------
-    def sign_up(self, email: str) -> None:
-        """Create the user if new; an existing user is what we expect most of the time."""
+    def sign_up(self, email: str) -> bool:
+        """Create the user if new (True); an existing user is what we expect most of the time."""
         try:
             self._call(
                 "sign_up",
@@ -96,6 +106,8 @@ class CognitoAuth:
         except ClientError as exc:
             if _code(exc) != "UsernameExistsException":
                 raise self._as_auth_error(exc) from None
+            return False
+        return True
 
     def start_sign_in(self, email: str) -> Challenge:
         params = {"USERNAME": email, **self._secret_hash_param("SECRET_HASH", email)}
@@ -148,15 +160,19 @@ class CognitoAuth:
 
     # ----- helpers ------------------------------------------------------------
     def _call(self, operation: str, **params) -> dict:
+        """Call Cognito once, within the request's deadline. A failure says
+        whether the request may have reached Cognito (``sent``): if it did, a
+        single-use session may be spent and the sign-in must start again."""
         try:
-            return getattr(self.client, operation)(**params)
+            return run_within_deadline(getattr(self.client, operation), **params)
         except ClientError:
             raise
-        except BotoCoreError as exc:
+        except (EndpointConnectionError, ConnectTimeoutError) as exc:
+            log.warning("Cognito %s: could not connect (%s)", operation, type(exc).__name__)
+            raise AuthError("cognito_unavailable", UNAVAILABLE, 503, sent=False) from None
+        except (BotoCoreError, DeadlineExceeded) as exc:
             log.warning("Cognito %s failed: %s", operation, type(exc).__name__)
-            raise AuthError(
-                "cognito_unavailable", "The sign-in service is unavailable right now. Try again in a moment.", 503
-            ) from None
+            raise AuthError("cognito_unavailable", UNAVAILABLE, 503) from None
 
     def _secret_hash_param(self, name: str, username: str) -> dict:
         if not self._client_secret:

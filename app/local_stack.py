@@ -4,7 +4,8 @@ It starts the local Authsignal and the local Cognito on their own ports (so
 the popup is cross-origin, as in production), makes the project's lambdas the
 pool's triggers and points them at the local Authsignal, and returns the
 settings with both services filled in. State is kept in ``instance/`` so a
-restart keeps users, keys and tokens.
+restart keeps users, keys and tokens, and the app's own secret key: a page
+loaded before a restart still posts with a valid CSRF token after it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from .settings import ConfigurationError, Settings
@@ -58,6 +60,7 @@ def start_local_stack(settings: Settings) -> Settings:
         flush=True,
     )
     return settings.with_services(
+        secret_key=settings.secret_key or local_secret_key(state_dir),
         cognito_region=cognito.region,
         cognito_user_pool_id=cognito.user_pool_id,
         cognito_client_id=cognito.client_id,
@@ -68,6 +71,22 @@ def start_local_stack(settings: Settings) -> Settings:
         authsignal_ui_origin=authsignal.origin,
         dev_inbox_url=authsignal.inbox_url,
     )
+
+
+def local_secret_key(state_dir: Path) -> str:
+    """The app's secret key in local mode: made once, kept owner-only in the state folder."""
+    path = state_dir / "flask-secret-key"
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text().strip()
+        if len(key) >= 32:
+            return key
+        raise ConfigurationError(f"{path} does not hold a usable key: delete it, a new one is made at start") from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key
 
 
 def _start(setting: str, port: int, make):

@@ -1,5 +1,6 @@
 """Headers on every response: a CSP that lets the page frame only the
-Authsignal pre-built UI and be framed by nobody, and the usual hardening."""
+Authsignal pre-built UI and be framed by nobody, HSTS over https, and the
+usual hardening."""
 
 from __future__ import annotations
 
@@ -24,6 +25,17 @@ def content_security_policy(prebuilt_ui_origin: str) -> str:
     )
 
 
+#: Powerful features the pages never use, denied to them and to any frame.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+        "magnetometer", "microphone", "midi", "payment", "usb", "browsing-topics",
+    )
+)
+HSTS = "max-age=63072000; includeSubDomains"
+
+
 def init_security_headers(app: Flask, prebuilt_ui_origin: str) -> None:
     policy = content_security_policy(prebuilt_ui_origin)
 
@@ -34,6 +46,11 @@ def init_security_headers(app: Flask, prebuilt_ui_origin: str) -> None:
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
+        # Popups the page opens (the Web SDK's window mode) keep their opener.
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin-allow-popups"
+        response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        if request.is_secure:
+            response.headers["Strict-Transport-Security"] = HSTS
         if request.endpoint != "static" and not request.path.startswith("/vendor/"):
             response.headers["Cache-Control"] = "no-store"
         return response

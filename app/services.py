@@ -1,11 +1,13 @@
-"""Where views find the Cognito wrapper and the token verifier: created from
-the settings in ``create_app``, or swapped in by tests through ``test_config``."""
+"""Where views find the Cognito wrapper, the token verifier and the session
+store: created from the settings in ``create_app``, or swapped in by tests
+through ``test_config``."""
 
 from __future__ import annotations
 
 from flask import current_app
 
 from .cognito import CognitoAuth
+from .session_store import SessionStore
 from .settings import Settings
 from .token_verifier import TokenVerifier
 
@@ -20,3 +22,7 @@ def cognito() -> CognitoAuth:
 
 def token_verifier() -> TokenVerifier:
     return current_app.extensions["token_verifier"]
+
+
+def session_store() -> SessionStore:
+    return current_app.extensions["session_store"]

@@ -10,13 +10,17 @@ naming it.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, replace
 from typing import Mapping
 from urllib.parse import urlsplit
 
 DEFAULT_AUTHSIGNAL_URL = "https://api.authsignal.com/v1"
 DEFAULT_SIGN_IN_RATE_LIMIT = "10 per minute; 100 per hour"
+DEFAULT_SIGN_IN_EMAIL_RATE_LIMIT = "5 per 10 minutes"
+DEFAULT_NEW_USER_RATE_LIMIT = "30 per minute"
+#: Most time a request spends on upstream calls; below gunicorn.conf.py's timeout.
+DEFAULT_UPSTREAM_DEADLINE_SECONDS = 20.0
+MAX_UPSTREAM_DEADLINE_SECONDS = 25.0
 #: The settings whose presence means "real mode".
 SERVICE_SETTINGS = ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "AUTHSIGNAL_TENANT_ID")
 _POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-[a-z]+)+-\d)_[0-9A-Za-z]+$")
@@ -42,9 +46,18 @@ class Settings:
     authsignal_ui_origin: str | None = None
     session_redis_url: str | None = None
     session_file_dir: str | None = None
+    #: False only when the site is served over plain http (then a warning at start).
+    session_cookie_secure: bool = True
     behind_proxy: bool = False
-    #: How often one client address may start or confirm a sign-in.
+    #: How many proxies in front of the app append to X-Forwarded-For.
+    trusted_proxy_hops: int = 1
+    #: How often one client address (an IPv6 /64) may start or confirm a sign-in.
     sign_in_rate_limit: str = DEFAULT_SIGN_IN_RATE_LIMIT
+    #: How often one email address may start a sign-in.
+    sign_in_email_rate_limit: str = DEFAULT_SIGN_IN_EMAIL_RATE_LIMIT
+    #: How many new Cognito users sign-ins may create, from all clients together.
+    new_user_rate_limit: str = DEFAULT_NEW_USER_RATE_LIMIT
+    upstream_deadline_seconds: float = DEFAULT_UPSTREAM_DEADLINE_SECONDS
     #: Local mode only: where the emulators listen, and the dev inbox to link to.
     local_cognito_port: int = 9229
     local_authsignal_port: int = 9230
@@ -97,15 +110,24 @@ class Settings:
         if secret_key is not None and len(secret_key) < 32:
             raise ConfigurationError("FLASK_SECRET_KEY is too short: use at least 32 random characters")
         common = dict(
-            secret_key=secret_key or secrets.token_urlsafe(48),
+            # Local mode without a key: local_stack keeps one in the state folder.
+            secret_key=secret_key or "",
             session_redis_url=_redis_url(env.get("SESSION_REDIS_URL")),
             session_file_dir=env.get("SESSION_FILE_DIR"),
             behind_proxy=_boolean(env, "BEHIND_PROXY"),
-            sign_in_rate_limit=_rate_limit(env.get("SIGN_IN_RATE_LIMIT", DEFAULT_SIGN_IN_RATE_LIMIT)),
+            trusted_proxy_hops=_integer(env, "TRUSTED_PROXY_HOPS", 1, 1, 5),
+            sign_in_rate_limit=_rate_limit(env, "SIGN_IN_RATE_LIMIT", DEFAULT_SIGN_IN_RATE_LIMIT),
+            sign_in_email_rate_limit=_rate_limit(env, "SIGN_IN_EMAIL_RATE_LIMIT", DEFAULT_SIGN_IN_EMAIL_RATE_LIMIT),
+            new_user_rate_limit=_rate_limit(env, "NEW_USER_RATE_LIMIT", DEFAULT_NEW_USER_RATE_LIMIT),
+            upstream_deadline_seconds=_seconds(
+                env, "UPSTREAM_DEADLINE_SECONDS", DEFAULT_UPSTREAM_DEADLINE_SECONDS, MAX_UPSTREAM_DEADLINE_SECONDS
+            ),
         )
         if not real:
             return cls(
                 mode="local",
+                # The local stack is served over plain http on loopback.
+                session_cookie_secure=_boolean(env, "SESSION_COOKIE_SECURE", default="false"),
                 local_cognito_port=_port(env, "LOCAL_COGNITO_PORT", 9229),
                 local_authsignal_port=_port(env, "LOCAL_AUTHSIGNAL_PORT", 9230),
                 local_state_dir=env.get("LOCAL_STATE_DIR"),
@@ -139,6 +161,7 @@ class Settings:
             authsignal_tenant_id=env["AUTHSIGNAL_TENANT_ID"],
             authsignal_url=_authsignal_url(env.get("AUTHSIGNAL_URL", DEFAULT_AUTHSIGNAL_URL)),
             authsignal_ui_origin=_origin(env, "AUTHSIGNAL_UI_ORIGIN"),
+            session_cookie_secure=_boolean(env, "SESSION_COOKIE_SECURE", default="true"),
             **common,
         )
 
@@ -185,20 +208,41 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
-def _rate_limit(value: str) -> str:
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
     from limits import parse_many
 
+    value = env.get(name, default)
     try:
         parse_many(value)
     except ValueError:
-        raise ConfigurationError(
-            f"SIGN_IN_RATE_LIMIT {value!r} is malformed: expected e.g. '10 per minute; 100 per hour'"
-        ) from None
+        raise ConfigurationError(f"{name} {value!r} is malformed: expected e.g. '{default}'") from None
     return value
 
 
-def _boolean(env: Mapping[str, str], name: str) -> bool:
-    value = env.get(name, "false").lower()
+def _integer(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = env.get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise ConfigurationError(f"{name} {value!r} is malformed: expected a whole number from {low} to {high}")
+    return int(value)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, high: float) -> float:
+    value = env.get(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= high:
+        raise ConfigurationError(f"{name} {value!r} is malformed: expected seconds, more than 0 and at most {high:g}")
+    return seconds
+
+
+def _boolean(env: Mapping[str, str], name: str, default: str = "false") -> bool:
+    value = env.get(name, default).lower()
     if value not in ("true", "false", "1", "0", "yes", "no"):
         raise ConfigurationError(f"{name} {value!r} is malformed: expected true or false")
     return value in ("true", "1", "yes")

@@ -1,5 +1,8 @@
 """Verify Cognito tokens against the pool's JWKS with pycognito, fetching the
-JWKS once and again only when a token names a key it does not have (rotation)."""
+JWKS once and again only when a token names a key it does not have (rotation).
+
+The JWKS is fetched here, with a short timeout, and handed to pycognito (whose
+own fetch waits up to 15 s): a slow JWKS endpoint must not hang every page."""
 
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ import jwt
 import requests
 from pycognito import Cognito
 from pycognito.exceptions import TokenVerificationException
+
+
+#: Connect and read timeouts of the JWKS fetch.
+JWKS_TIMEOUT = (2.0, 3.0)
 
 
 class TokenInvalid(Exception):
@@ -57,6 +64,10 @@ class TokenVerifier:
 
     def _has_key(self, kid: str | None) -> bool:
         try:
+            if not self._pycognito.pool_jwk:
+                response = requests.get(f"{self._pycognito.user_pool_url}/.well-known/jwks.json", timeout=JWKS_TIMEOUT)
+                response.raise_for_status()
+                self._pycognito.pool_jwk = response.json()
             keys = self._pycognito.get_keys().get("keys", [])
         except (requests.RequestException, ValueError, AttributeError) as exc:
             self._pycognito.pool_jwk = None

@@ -1,23 +1,31 @@
-"""What the server-side session holds: a sign-in in progress (Cognito's
-``Session`` and user name) or a signed-in user's tokens. Nothing of it ever
-reaches the browser; the cookie carries only the session id."""
+"""What the server keeps for a browser: a sign-in in progress (Cognito's
+``Session`` and user name) or a signed-in user's tokens, in the session store
+under a random id. Flask's signed cookie carries only that id (and, for every
+visitor, the CSRF token): nothing of the record ever reaches the browser, and
+a visitor who has not started a sign-in has no record at all."""
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 
-from flask import current_app, flash, g, session
+from flask import flash, g, session
 
 from .cognito import Challenge, Tokens
-from .errors import AuthError
-from .services import cognito, token_verifier
+from .errors import START_AGAIN, AuthError
+from .services import cognito, session_store, token_verifier
 from .token_verifier import JwksUnavailable, TokenExpired, TokenInvalid
 
 log = logging.getLogger(__name__)
+#: The cookie session's key for the server-side record's id.
+SID = "sid"
 PENDING = "pending_sign_in"
 AUTH = "auth"
+#: A sign-in in progress lives as long as Cognito's longest session (15 minutes).
+PENDING_LIFETIME_SECONDS = 15 * 60
+SIGNED_IN_LIFETIME_SECONDS = 30 * 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -27,34 +35,75 @@ class User:
     access_expires_at: int
 
 
-def remember_challenge(email: str, challenge: Challenge) -> None:
-    session[PENDING] = {
-        "email": email,
-        "username": challenge.username,
-        "session": challenge.session,
-        "url": challenge.url,
-        "started_at": int(time.time()),
-    }
-
-
 @dataclass(frozen=True)
 class PendingSignIn:
     email: str
     challenge: Challenge
 
 
+# ----- the record ---------------------------------------------------------------
+def _record() -> dict:
+    """This browser's server-side record (read once per request), or ``{}``."""
+    if "session_record" not in g:
+        sid = session.get(SID)
+        g.session_record = (session_store().get(sid) if isinstance(sid, str) else None) or {}
+        if sid and not g.session_record:
+            session.pop(SID, None)  # expired or deleted: forget the id
+    return g.session_record
+
+
+def _save(record: dict, new_id: bool = False) -> None:
+    """Write the record (or delete it when empty); ``new_id`` moves it to a
+    fresh id, so an id known before sign-in is worth nothing after it."""
+    store, old = session_store(), session.get(SID)
+    if new_id and old:
+        store.delete(old)
+        old = None
+    if not record:
+        if old:
+            store.delete(old)
+        session.pop(SID, None)
+    else:
+        sid = old or secrets.token_urlsafe(32)
+        lifetime = SIGNED_IN_LIFETIME_SECONDS if AUTH in record else PENDING_LIFETIME_SECONDS
+        store.set(sid, record, lifetime)
+        session[SID] = sid
+    g.session_record = record
+
+
+# ----- a sign-in in progress ----------------------------------------------------------
+def remember_challenge(email: str, challenge: Challenge) -> None:
+    pending = {
+        "email": email,
+        "username": challenge.username,
+        "session": challenge.session,
+        "url": challenge.url,
+        "started_at": int(time.time()),
+    }
+    _save({**_record(), PENDING: pending})
+
+
 def take_pending_sign_in() -> PendingSignIn | None:
     """Remove and return the sign-in in progress: each Cognito session is single-use."""
-    pending = session.pop(PENDING, None)
+    record = dict(_record())
+    pending = record.pop(PENDING, None)
     if not pending:
         return None
+    _save(record)
+    if time.time() - pending["started_at"] > PENDING_LIFETIME_SECONDS:
+        raise AuthError("session_expired", f"That took too long. {START_AGAIN}", 409)
     challenge = Challenge(username=pending["username"], session=pending["session"], url=pending["url"])
     return PendingSignIn(pending["email"], challenge)
 
 
+def restore_pending_sign_in(pending: PendingSignIn) -> None:
+    """Put back a sign-in whose answer never reached Cognito, so it can be sent again."""
+    remember_challenge(pending.email, pending.challenge)
+
+
+# ----- signed in -------------------------------------------------------------------
 def start_signed_in_session(tokens: Tokens) -> User:
-    """Check the new tokens, then move them into a fresh session (a new id, so a
-    session id known before sign-in is worth nothing after it)."""
+    """Check the new tokens, then keep them under a fresh id."""
     try:
         claims = token_verifier().verify(tokens.id_token, "id", access_token=tokens.access_token)
         access = token_verifier().verify(tokens.access_token, "access")
@@ -62,8 +111,8 @@ def start_signed_in_session(tokens: Tokens) -> User:
         log.error("Cognito returned tokens that do not verify: %s", type(exc).__name__)
         raise AuthError("token_invalid", "The sign-in service returned tokens that could not be verified.", 502) from None
     _revoke_current_tokens()  # signing in again replaces, and ends, an earlier sign-in
-    session.clear()
-    session[AUTH] = {
+    session.clear()  # a new CSRF token too
+    auth = {
         "sub": claims["sub"],
         "email": claims.get("email", ""),
         "username": access.get("username") or claims.get("cognito:username") or claims["sub"],
@@ -72,7 +121,7 @@ def start_signed_in_session(tokens: Tokens) -> User:
         "refresh_token": tokens.refresh_token,
         "access_expires_at": int(access["exp"]),
     }
-    current_app.session_interface.regenerate(session)  # needs a non-empty session
+    _save({AUTH: auth}, new_id=True)
     return User(claims["sub"], claims.get("email", ""), int(access["exp"]))
 
 
@@ -87,7 +136,7 @@ def current_user() -> User | None:
 
 
 def _load_user() -> User | None:
-    auth = session.get(AUTH)
+    auth = _record().get(AUTH)
     if not auth:
         return None
     try:
@@ -96,7 +145,7 @@ def _load_user() -> User | None:
         return _refresh(auth)
     except TokenInvalid:
         log.warning("Dropping a session whose access token does not verify")
-        session.pop(AUTH, None)
+        _drop_auth()
         return None
     except JwksUnavailable:
         g.auth_problem = "Your session could not be checked: the sign-in service is unavailable. Try again shortly."
@@ -110,7 +159,7 @@ def _refresh(auth: dict) -> User | None:
         access = token_verifier().verify(tokens.access_token, "access")
     except AuthError as exc:
         if exc.status in (401, 409):
-            session.pop(AUTH, None)
+            _drop_auth()
             g.auth_problem = "Your session has ended. Sign in again."
         else:
             g.auth_problem = f"Your session could not be renewed. {exc.message}"
@@ -118,18 +167,24 @@ def _refresh(auth: dict) -> User | None:
     except (TokenInvalid, JwksUnavailable):
         g.auth_problem = "Your session could not be renewed. Try again shortly."
         return None
-    session[AUTH] = {
+    _save({**_record(), AUTH: {
         **auth,
         "id_token": tokens.id_token,
         "access_token": tokens.access_token,
         "access_expires_at": int(access["exp"]),
-    }
+    }})
     return User(auth["sub"], auth["email"], int(access["exp"]))
+
+
+def _drop_auth() -> None:
+    record = dict(_record())
+    record.pop(AUTH, None)
+    _save(record)
 
 
 def _revoke_current_tokens() -> bool:
     """Revoke the session's refresh token at Cognito, if any; False if Cognito refused or failed."""
-    auth = session.get(AUTH)
+    auth = _record().get(AUTH)
     if not auth:
         return True
     try:
@@ -143,10 +198,10 @@ def _revoke_current_tokens() -> bool:
 def end_session() -> None:
     """Revoke the refresh token at Cognito (best effort) and destroy the session."""
     revoked = _revoke_current_tokens()
-    session.clear()  # an empty session is deleted from the store, and its cookie with it
+    _save({})
+    session.clear()  # a new CSRF token too
     if not revoked:
         flash(
             "You are signed out here, but the sign-in service could not be reached to revoke your tokens; "
             "they stop working when they expire."
         )
-        current_app.session_interface.regenerate(session)

@@ -12,7 +12,9 @@
   var progress = document.getElementById("progress");
   var errorEl = document.getElementById("error");
   var authsignal = new window.authsignal.Authsignal({ tenantId: config.tenantId, baseUrl: config.authsignalUrl });
-  var retryUrl = null;
+  // What "Try again" does: a new popup (after a wrong answer) or sending the
+  // same token again (when it never reached Cognito).
+  var retry = null;
 
   function busy(text) {
     progress.textContent = text || "";
@@ -40,7 +42,12 @@
     var data = {};
     try { data = await response.json(); } catch (e) { /* not JSON */ }
     if (!response.ok) {
-      throw { error: data.error, url: data.url, message: data.message || "Something went wrong. Try again." };
+      throw {
+        error: data.error,
+        url: data.url,
+        startAgain: data.startAgain,
+        message: data.message || "Something went wrong. Try again.",
+      };
     }
     return data;
   }
@@ -54,8 +61,18 @@
       email.focus();
       return;
     }
+    await confirm(result.token);
+  }
+
+  async function confirm(token) {
     busy("Checking…");
-    var answer = await post(config.confirmUrl, { token: result.token });
+    var answer;
+    try {
+      answer = await post(config.confirmUrl, { token: token });
+    } catch (e) {
+      if (e.startAgain === false && !e.url) e.retryToken = token;
+      throw e;
+    }
     busy("Signed in. Loading…");
     window.location.assign(answer.redirect);
   }
@@ -68,7 +85,13 @@
     } catch (e) {
       fail(e.message);
       if (e.error === "wrong_answer" && e.url) {
-        retryUrl = e.url;
+        retry = function () { return challenge(e.url); };
+      } else if (e.retryToken) {
+        retry = function () { return confirm(e.retryToken); };
+      } else {
+        retry = null;
+      }
+      if (retry) {
         tryAgain.hidden = false;
         tryAgain.focus();
       } else {
@@ -93,6 +116,6 @@
   });
 
   tryAgain.addEventListener("click", function () {
-    run(function () { return challenge(retryUrl); });
+    if (retry) run(retry);
   });
 })();

@@ -31,7 +31,7 @@ def running_in_ci() -> bool:
 
 
 def skip_or_fail(reason: str) -> None:
-    """Browser prerequisites missing: a local run skips, CI fails."""
+    """A prerequisite (a browser, redis-server, gunicorn) missing: a local run skips, CI fails."""
     if running_in_ci():
         pytest.fail(f"{reason} (CI=true: browser tests must run)", pytrace=False)
     pytest.skip(reason)
@@ -75,6 +75,19 @@ def web_sdk_path() -> Path:
     if not WEB_SDK.is_file():
         skip_or_fail(f"{WEB_SDK.relative_to(ROOT)} is missing: run `npm ci`")
     return WEB_SDK
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One real redis-server for the run (Debian's; `.ci/run` installs it)."""
+    from tests.support.redis_server import RedisServer
+
+    server = RedisServer(str(tmp_path_factory.mktemp("redis")))
+    if server.executable is None:
+        skip_or_fail("no redis-server found (apt-get install redis-server)")
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

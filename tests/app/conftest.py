@@ -40,7 +40,24 @@ class Browserless:
         return response
 
     def session_cookie(self):
-        return self.client.get_cookie("session_id")
+        return self.client.get_cookie(self.client.application.config["SESSION_COOKIE_NAME"])
+
+    def session_id(self) -> str | None:
+        """The id of this browser's server-side record, from the signed cookie."""
+        if self.session_cookie() is None:
+            return None
+        with self.client.session_transaction() as session:
+            return session.get("sid")
+
+    def record(self) -> dict:
+        """What the server keeps for this browser (``{}`` for none)."""
+        sid = self.session_id()
+        store = self.client.application.extensions["session_store"]
+        return (store.get(sid) if sid else None) or {}
+
+    def replace_record(self, record: dict) -> None:
+        store = self.client.application.extensions["session_store"]
+        store.set(self.session_id(), record, 600)
 
 
 @pytest.fixture

@@ -70,6 +70,27 @@ def test_a_busy_local_port_stops_start_up_with_a_clear_message(tmp_path, authsig
         create_app({"ENVIRON": {"LOCAL_AUTHSIGNAL_PORT": busy, "LOCAL_STATE_DIR": str(tmp_path)}})
 
 
+def test_a_page_loaded_before_a_restart_still_posts_after_it(tmp_path, monkeypatch, email):
+    for name in ("AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    state = str(tmp_path / "state")
+
+    def start():
+        ports = {"LOCAL_COGNITO_PORT": str(free_port()), "LOCAL_AUTHSIGNAL_PORT": str(free_port())}
+        return create_app({"TESTING": True, "ENVIRON": {**ports, "LOCAL_STATE_DIR": state}})
+
+    before = Browserless(start().test_client())
+    before.page()
+    after = start().test_client()
+    after.set_cookie("session", before.session_cookie().value)
+
+    response = after.post("/api/sign-in", json={"email": email}, headers={"X-CSRFToken": before.csrf})
+
+    assert response.status_code == 200, response.get_json()
+    key_file = tmp_path / "state" / "flask-secret-key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
 def flask_environment(**settings) -> dict:
     """The process environment without service settings or a developer's .env."""
     return {

@@ -22,8 +22,7 @@ def short_tokens(lambda_environment):
 
 
 def stored_auth(user) -> dict:
-    with user.client.session_transaction() as session:
-        return dict(session.get("auth") or {})
+    return dict(user.record().get("auth") or {})
 
 
 def test_the_tokens_never_reach_the_browser(user, authsignal_emulator, email):
@@ -71,9 +70,9 @@ def test_a_revoked_refresh_token_signs_the_user_out(make_app, short_tokens, auth
 
 def test_a_tampered_access_token_signs_the_user_out(user, authsignal_emulator, email):
     sign_in(user, authsignal_emulator, email)
-    with user.client.session_transaction() as session:
-        header, payload, signature = session["auth"]["access_token"].split(".")
-        session["auth"] = {**session["auth"], "access_token": f"{header}.{payload}.{signature[::-1]}"}
+    auth = stored_auth(user)
+    header, payload, signature = auth["access_token"].split(".")
+    user.replace_record({"auth": {**auth, "access_token": f"{header}.{payload}.{signature[::-1]}"}})
 
     page = user.page().get_data(as_text=True)
 
@@ -95,20 +94,6 @@ def test_sign_out_with_cognito_unreachable_still_signs_out_and_says_so(user, app
     assert stored_auth(user) == {}
 
 
-def test_sessions_go_to_redis_when_a_url_is_configured(make_app):
-    app = make_app(environ={"SESSION_REDIS_URL": "redis://127.0.0.1:6399/0"})
-
-    assert type(app.session_interface).__name__ == "RedisSessionInterface"
-    assert app.session_interface.client.connection_pool.connection_kwargs["port"] == 6399
-
-
-def test_sessions_go_to_files_by_default(app, tmp_path, user):
-    user.page()
-
-    assert type(app.session_interface).__name__ == "CacheLibSessionInterface"
-    assert any(tmp_path.iterdir()), "a session file was written in SESSION_FILE_DIR"
-
-
 def test_signing_in_again_revokes_the_earlier_refresh_token(user, authsignal_emulator, local_cognito, email):
     sign_in(user, authsignal_emulator, email)
     first = stored_auth(user)["refresh_token"]
@@ -121,3 +106,22 @@ def test_signing_in_again_revokes_the_earlier_refresh_token(user, authsignal_emu
         cognito.initiate_auth(
             ClientId=local_cognito.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": first}
         )
+
+
+def test_a_silent_jwks_endpoint_gives_the_apps_page_quickly(app, user, local_cognito, authsignal_emulator, email):
+    from app.token_verifier import TokenVerifier
+    from tests.support.servers import silent_server
+
+    sign_in(user, authsignal_emulator, email)
+    with silent_server() as url:
+        app.extensions["token_verifier"] = TokenVerifier(
+            region=local_cognito.region, user_pool_id=local_cognito.user_pool_id,
+            client_id=local_cognito.client_id, endpoint_url=url.removesuffix("/v1"),
+        )
+        started = time.monotonic()
+        page = user.page()
+        elapsed = time.monotonic() - started
+
+    assert page.status_code == 200
+    assert "Your session could not be checked" in page.get_data(as_text=True)
+    assert elapsed < 6, "the JWKS fetch is bounded (2 s connect, 3 s read), not pycognito's 15 s"

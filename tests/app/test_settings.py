@@ -16,11 +16,13 @@ def test_nothing_configured_means_local_mode():
 
     assert settings.mode == "local"
     assert (settings.local_cognito_port, settings.local_authsignal_port) == (9229, 9230)
-    assert len(settings.secret_key) >= 32
+    assert settings.secret_key == "", "the local stack fills it in from its state folder"
+    assert settings.session_cookie_secure is False
 
 
-def test_local_mode_gets_a_new_random_secret_key_each_start():
-    assert Settings.from_environment({}).secret_key != Settings.from_environment({}).secret_key
+def test_real_mode_cookies_are_secure_unless_the_site_says_it_is_plain_http():
+    assert Settings.from_environment(REAL).session_cookie_secure is True
+    assert Settings.from_environment({**REAL, "SESSION_COOKIE_SECURE": "false"}).session_cookie_secure is False
 
 
 def test_real_mode_with_everything():
@@ -55,6 +57,12 @@ def test_blank_values_count_as_unset():
         ({"SESSION_REDIS_URL": "localhost:6379"}, "^SESSION_REDIS_URL 'localhost:6379' is malformed"),
         ({"BEHIND_PROXY": "maybe"}, "^BEHIND_PROXY 'maybe' is malformed"),
         ({"SIGN_IN_RATE_LIMIT": "lots"}, "^SIGN_IN_RATE_LIMIT 'lots' is malformed"),
+        ({"SIGN_IN_EMAIL_RATE_LIMIT": "a few"}, "^SIGN_IN_EMAIL_RATE_LIMIT 'a few' is malformed"),
+        ({"NEW_USER_RATE_LIMIT": "-1"}, "^NEW_USER_RATE_LIMIT '-1' is malformed"),
+        ({"TRUSTED_PROXY_HOPS": "0"}, "^TRUSTED_PROXY_HOPS '0' is malformed"),
+        ({"UPSTREAM_DEADLINE_SECONDS": "60"}, "^UPSTREAM_DEADLINE_SECONDS '60' is malformed"),
+        ({"UPSTREAM_DEADLINE_SECONDS": "soon"}, "^UPSTREAM_DEADLINE_SECONDS 'soon' is malformed"),
+        ({"SESSION_COOKIE_SECURE": "sometimes"}, "^SESSION_COOKIE_SECURE 'sometimes' is malformed"),
     ],
 )
 def test_a_missing_or_malformed_setting_is_named(changes, message):

@@ -56,9 +56,10 @@ def test_sign_in_returns_the_popup_url_and_keeps_cognitos_session_on_the_server(
     body = response.get_json()
     assert set(body) == {"url"}
     assert body["url"].startswith(f"{authsignal_emulator.origin}/challenge?token=")
-    # Only an opaque session id goes to the browser.
-    cookie = user.session_cookie()
-    assert cookie is not None and "." not in cookie.value and len(cookie.value) < 64
+    # The browser's signed cookie holds only the record's id and the CSRF token.
+    with user.client.session_transaction() as cookie_session:
+        assert set(cookie_session) <= {"sid", "csrf_token", "_permanent"}
+    assert user.record()["pending_sign_in"]["session"] not in user.session_cookie().value
 
 
 def test_a_full_sign_in(user, authsignal_emulator, local_cognito, email):
@@ -75,8 +76,7 @@ def test_a_full_sign_in(user, authsignal_emulator, local_cognito, email):
     html = page.get_data(as_text=True)
     assert f"Signed in as {email}" in html
     assert "eyJ" not in html, "no token may reach the browser"
-    with user.client.session_transaction() as session:
-        access_token = session["auth"]["access_token"]
+    access_token = user.record()["auth"]["access_token"]
     cognito_user = cognito_client(local_cognito).get_user(AccessToken=access_token)
     sub = next(a["Value"] for a in cognito_user["UserAttributes"] if a["Name"] == "sub")
     assert f"<code>{sub}</code>" in html
@@ -127,6 +127,7 @@ def test_confirm_without_a_sign_in_says_start_again(user):
     assert response.get_json() == {
         "error": "no_sign_in",
         "message": "There is no sign-in in progress. Start again: enter your email and sign in.",
+        "startAgain": True,
     }
 
 
@@ -184,8 +185,7 @@ def test_state_changing_calls_need_the_csrf_token(user, email):
 
 def test_sign_out_revokes_the_refresh_token_and_ends_the_session(user, app, authsignal_emulator, local_cognito, email):
     sign_in(user, authsignal_emulator, email)
-    with user.client.session_transaction() as session:
-        refresh_token = session["auth"]["refresh_token"]
+    refresh_token = user.record()["auth"]["refresh_token"]
     old_cookie = user.session_cookie().value
 
     response = user.sign_out()
@@ -201,14 +201,25 @@ def test_sign_out_revokes_the_refresh_token_and_ends_the_session(user, app, auth
         )
 
 
-def test_the_session_cookie_is_httponly_and_lax_and_secure_over_https(app, local_cognito, authsignal_emulator):
-    plain = app.test_client().get("/")
-    secure = app.test_client().get("/", base_url="https://localhost")
+def test_the_session_cookie_is_host_only_secure_httponly_and_lax_in_real_mode(app):
+    cookie = app.test_client().get("/", base_url="https://localhost").headers["Set-Cookie"]
 
-    plain_cookie = plain.headers["Set-Cookie"]
-    assert "HttpOnly" in plain_cookie and "SameSite=Lax" in plain_cookie
-    assert "Secure" not in plain_cookie
-    assert "Secure" in secure.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=")
+    assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie and "; Path=/" in cookie
+    assert "Domain=" not in cookie
+
+
+def test_a_plain_http_site_must_say_so_and_is_warned_about(make_app, caplog):
+    app = make_app(environ={"SESSION_COOKIE_SECURE": "false"})
+    cookie = app.test_client().get("/").headers["Set-Cookie"]
+
+    assert cookie.startswith("session=") and "Secure" not in cookie and "HttpOnly" in cookie
+    assert "SESSION_COOKIE_SECURE=false" in caplog.text
+
+
+def test_hsts_only_over_https(client):
+    assert client.get("/", base_url="https://localhost").headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Strict-Transport-Security" not in client.get("/").headers
 
 
 def test_security_headers(user, authsignal_emulator):
@@ -221,6 +232,8 @@ def test_security_headers(user, authsignal_emulator):
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin-allow-popups"
+    assert "camera=()" in response.headers["Permissions-Policy"]
 
 
 

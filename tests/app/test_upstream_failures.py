@@ -9,11 +9,12 @@ import pytest
 from botocore.stub import Stubber
 
 from app.cognito import CognitoAuth
+from app.errors import AuthError
 from emulators.cognito import CognitoEmulator, CognitoEmulatorConfig
-from tests.support.servers import closed_port, silent_server
+from tests.support.servers import closed_port, counting_server, silent_server
 
 from .conftest import Browserless
-from .test_sign_in import track_token
+from .test_sign_in import track_token, win
 
 
 def assert_nothing_pending(user):
@@ -69,7 +70,7 @@ def test_authsignal_silent_when_the_answer_is_checked(user, monkeypatch, email):
         monkeypatch.setenv("AUTHSIGNAL_URL", silent)
         response = user.post_json("/api/confirm", {"token": track_token(url)})
 
-    # Verify answers "wrong" after its timeout; the next challenge cannot be created either.
+    # Verify refuses the track token; the next challenge cannot be created (Authsignal is silent).
     assert response.status_code == 502
     assert response.get_json()["error"] == "challenge_unavailable"
     assert_nothing_pending(user)
@@ -138,6 +139,7 @@ def test_an_expired_cognito_session_says_start_again(make_app, lambda_environmen
     assert response.get_json() == {
         "error": "session_expired",
         "message": "That took too long. Start again: enter your email and sign in.",
+        "startAgain": True,
     }
 
 
@@ -153,3 +155,80 @@ def test_an_unexpected_error_is_a_500_without_details(make_app, email):
 
     assert response.status_code == 500
     assert response.get_json() == {"error": "internal_error", "message": "Something went wrong on our side. Try again."}
+
+
+# ----- no retries, one deadline --------------------------------------------------------
+def cognito_at(local_cognito, url: str, **timeouts) -> CognitoAuth:
+    return CognitoAuth(
+        region=local_cognito.region, user_pool_id=local_cognito.user_pool_id, client_id=local_cognito.client_id,
+        endpoint_url=url, **timeouts,
+    )
+
+
+@pytest.mark.parametrize("operation", ["initiate_auth", "respond_to_auth_challenge"])
+def test_the_single_use_calls_are_never_retried(local_cognito, operation):
+    from app.cognito import Challenge
+
+    with counting_server() as (url, seen):
+        cognito = cognito_at(local_cognito, url)
+        with pytest.raises(AuthError):
+            if operation == "initiate_auth":
+                cognito.start_sign_in("someone@example.com")
+            else:
+                cognito.answer_challenge(Challenge("user", "s" * 40, "https://ui/?t=1"), "token")
+
+    assert len(seen) == 1, f"{operation} was sent {len(seen)} times"
+
+
+def test_a_slow_cognito_is_cut_off_at_the_requests_deadline(make_app, local_cognito, email):
+    with silent_server() as url:
+        slow = cognito_at(local_cognito, url.removesuffix("/v1"))  # botocore's own timeouts: 2 s + 16 s
+        user = Browserless(make_app(COGNITO_AUTH=slow, environ={"UPSTREAM_DEADLINE_SECONDS": "1"}).test_client())
+        user.page()
+        started = time.monotonic()
+        response = user.post_json("/api/sign-in", {"email": email})
+        elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.get_json()["error"] == "cognito_unavailable"
+    assert elapsed < 5, "the request's 1-second deadline, not botocore's 16-second read timeout"
+
+
+def test_a_confirm_that_never_reached_cognito_can_be_sent_again(app, user, local_cognito, authsignal_emulator, email):
+    url = user.post_json("/api/sign-in", {"email": email}).get_json()["url"]
+    token = win(authsignal_emulator, url, email)
+    cognito = app.extensions["cognito_auth"]
+    with closed_port() as down:
+        reachable, cognito.client = cognito.client, cognito_at(local_cognito, down.removesuffix("/v1")).client
+        try:
+            failed = user.post_json("/api/confirm", {"token": token})
+        finally:
+            cognito.client = reachable
+    again = user.post_json("/api/confirm", {"token": token})
+
+    assert failed.status_code == 503
+    assert failed.get_json() == {
+        "error": "cognito_unavailable",
+        "message": "The sign-in service is unavailable right now. Try again in a moment.",
+        "startAgain": False,
+    }
+    assert again.status_code == 200, again.get_json()
+
+
+def test_a_confirm_that_may_have_reached_cognito_says_start_again(make_app, local_cognito, authsignal_emulator, email):
+    with silent_server() as url:
+        slow = cognito_at(local_cognito, url.removesuffix("/v1"))
+        app = make_app(environ={"UPSTREAM_DEADLINE_SECONDS": "1"})
+        user = Browserless(app.test_client())
+        started = user.post_json("/api/sign-in", {"email": email}).get_json()["url"]
+        token = win(authsignal_emulator, started, email)
+        reachable, app.extensions["cognito_auth"].client = app.extensions["cognito_auth"].client, slow.client
+        try:
+            response = user.post_json("/api/confirm", {"token": token})
+        finally:
+            app.extensions["cognito_auth"].client = reachable
+
+    assert response.status_code == 503
+    assert response.get_json()["startAgain"] is True
+    assert "Start again" in response.get_json()["message"]
+    assert_nothing_pending(user)

@@ -1,13 +1,13 @@
 # Two commands: `make run` (the local demo) and `make test` (the whole suite).
 # Both set up what they need first: a virtualenv from requirements.txt and
 # node_modules from package-lock.json (npm ci); `make test` also makes sure a
-# Chromium exists for the browser tests.
+# Chromium and a redis-server exist for the browser and production tests.
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run test clean
+.PHONY: setup run emulators test clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -23,8 +23,14 @@ node_modules/.installed: package.json package-lock.json
 run: setup
 	$(BIN)/flask run
 
+# The emulators in their own processes (for gunicorn, several workers, load):
+# writes the app's settings for them to instance/local/emulators.env.
+emulators: setup
+	$(BIN)/python -m emulators
+
 test: setup
 	scripts/ensure-chromium
+	scripts/ensure-redis-server
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

@@ -40,7 +40,7 @@ STORE_TIMEOUT_SECONDS = 1.0
 STORE_UNAVAILABLE = "Sign-in is unavailable right now: our session storage is not answering. Try again in a moment."
 log = logging.getLogger(__name__)
 
-__all__ = ["create_app", "ConfigurationError"]
+__all__ = ["create_app", "load_settings", "ConfigurationError"]
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -55,14 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
 
-    if "ENVIRON" in test_config:
-        environ = test_config.pop("ENVIRON")
-    else:
-        # Flask's own switch: `flask run` honours it too.
-        if os.environ.get("FLASK_SKIP_DOTENV", "").lower() not in ("1", "true", "yes"):
-            load_dotenv(ROOT / ".env", override=False)
-        environ = os.environ
-    settings = Settings.from_environment(environ)
+    settings = load_settings(test_config.pop("ENVIRON", None))
     if settings.is_local:
         from .local_stack import start_local_stack
 
@@ -152,6 +145,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         return moment.strftime("%H:%M UTC on %d %b %Y") if human else moment.isoformat()
 
     return app
+
+
+def load_settings(environ=None) -> Settings:
+    """The settings from ``environ``, or from the process environment and ``.env``
+    (which never overrides what the environment already says)."""
+    if environ is None:
+        # Flask's own switch: `flask run` honours it too.
+        if os.environ.get("FLASK_SKIP_DOTENV", "").lower() not in ("1", "true", "yes"):
+            load_dotenv(ROOT / ".env", override=False)
+        environ = os.environ
+    return Settings.from_environment(environ)
 
 
 def _session_store(settings: Settings, instance_path: str):

@@ -304,6 +304,20 @@ def _secret_check(url: str, secret: str | None) -> Result:
     return ok("AUTHSIGNAL_SECRET", f"accepted by {url}")
 
 
+# ----- the session store -------------------------------------------------------------
+def check_session_store(store) -> list[Result]:
+    """Sign-ins and signed-in sessions need a store that answers and accepts writes."""
+    from .session_store import RedisSessionStore, SessionStoreUnavailable
+
+    setting = "SESSION_REDIS_URL" if isinstance(store, RedisSessionStore) else "SESSION_FILE_DIR"
+    try:
+        store.ping()
+    except SessionStoreUnavailable as exc:
+        return [problem(setting, f"the session store is unavailable: {exc}")]
+    where = "Redis answers" if setting == "SESSION_REDIS_URL" else f"{store.directory} is writable"
+    return [ok(setting, f"{where} (sessions are kept there)")]
+
+
 # ----- the page --------------------------------------------------------------------
 def check_web_sdk(sdk_dir: Path) -> list[Result]:
     """The page loads the Web SDK from node_modules, which is never committed."""
@@ -313,11 +327,12 @@ def check_web_sdk(sdk_dir: Path) -> list[Result]:
     return [problem("node_modules", f"{bundle} is missing: run `npm ci`")]
 
 
-def run_checks(settings: Settings, environ: Mapping[str, str], sdk_dir: Path) -> list[Result]:
+def run_checks(settings: Settings, environ: Mapping[str, str], sdk_dir: Path, store) -> list[Result]:
     return [
         *check_cognito(settings),
         *check_jwks(settings),
         *check_authsignal(settings, environ.get("AUTHSIGNAL_SECRET")),
+        *check_session_store(store),
         *check_web_sdk(sdk_dir),
     ]
 
@@ -340,7 +355,7 @@ def check_config_command() -> None:
         click.echo(f"Local mode: checking the local stack the app started (dev inbox {settings.dev_inbox_url}).")
     else:
         click.echo(f"Real mode: checking user pool {settings.cognito_user_pool_id} and {settings.authsignal_url}.")
-    results = run_checks(settings, os.environ, WEB_SDK_DIR)
+    results = run_checks(settings, os.environ, WEB_SDK_DIR, current_app.extensions["session_store"])
     for result in results:
         click.echo(result.line())
     click.echo(summary(results))

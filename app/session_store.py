@@ -68,8 +68,8 @@ class FileSessionStore:
             raise SessionStoreUnavailable(f"cannot delete in {self.directory}")
 
     def ping(self) -> None:
-        if not os.access(self.directory, os.W_OK):
-            raise SessionStoreUnavailable(f"{self.directory} is not writable")
+        if not (os.path.isdir(self.directory) and os.access(self.directory, os.W_OK)):
+            raise SessionStoreUnavailable(f"{self.directory} is not a writable folder")
 
     def sweep(self) -> None:
         """Delete expired records (cachelib only does it when over a threshold)."""

@@ -230,3 +230,19 @@ def test_local_mode_checks_the_local_stack(tmp_path, monkeypatch):
     assert any(line.startswith("ok      COGNITO_CLIENT_ID") for line in lines), lines
     assert any(line.startswith("ok      AUTHSIGNAL_SECRET") for line in lines), lines
     assert lines[-1] == f"All {len(lines) - 2} checks passed."
+
+
+def test_redis_is_checked_when_configured(make_app, redis_server):
+    code, lines = check(make_app(environ={"SESSION_REDIS_URL": redis_server.url}))
+
+    assert code == 0, lines
+    assert "ok      SESSION_REDIS_URL: Redis answers (sessions are kept there)" in lines
+
+
+def test_redis_unreachable(make_app):
+    with closed_port() as url:
+        redis_url = url.replace("http://", "redis://").removesuffix("/v1") + "/0"
+        code, lines = check(make_app(environ={"SESSION_REDIS_URL": redis_url}))
+
+    assert code == 1
+    assert problems(lines) == ["PROBLEM SESSION_REDIS_URL: the session store is unavailable: cannot reach Redis: ConnectionError"]

@@ -1,7 +1,7 @@
 # Two commands: `make run` (the local demo) and `make test` (the whole suite).
 # Both set up what they need first: a virtualenv from requirements.txt and
 # node_modules from package-lock.json (npm ci); `make test` also makes sure a
-# Chromium and a redis-server exist for the browser and production tests.
+# Chromium, redis-server and nginx exist for the browser and production tests.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -30,7 +30,7 @@ emulators: setup
 
 test: setup
 	scripts/ensure-chromium
-	scripts/ensure-redis-server
+	scripts/ensure-servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

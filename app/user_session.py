@@ -52,23 +52,31 @@ def _record() -> dict:
     return g.session_record
 
 
-def _save(record: dict, new_id: bool = False) -> None:
-    """Write the record (or delete it when empty); ``new_id`` moves it to a
-    fresh id, so an id known before sign-in is worth nothing after it."""
-    store, old = session_store(), session.get(SID)
-    if new_id and old:
-        store.delete(old)
-        old = None
+def _save(record: dict) -> None:
+    """Write the record under this browser's id (a new one if it has none), or
+    delete it when empty. A browser with a record keeps its cookie 30 days."""
+    store, sid = session_store(), session.get(SID)
     if not record:
-        if old:
-            store.delete(old)
+        if sid:
+            store.delete(sid)
         session.pop(SID, None)
     else:
-        sid = old or secrets.token_urlsafe(32)
+        sid = sid or secrets.token_urlsafe(32)
         lifetime = SIGNED_IN_LIFETIME_SECONDS if AUTH in record else PENDING_LIFETIME_SECONDS
         store.set(sid, record, lifetime)
         session[SID] = sid
+        session.permanent = True
     g.session_record = record
+
+
+def _drop_record_and_cookie_data() -> None:
+    """Delete the record and everything in the cookie (the CSRF token too):
+    an id or token known before sign-in is worth nothing after it."""
+    sid = session.pop(SID, None)
+    if sid:
+        session_store().delete(sid)
+    session.clear()
+    g.session_record = {}
 
 
 # ----- a sign-in in progress ----------------------------------------------------------
@@ -111,7 +119,7 @@ def start_signed_in_session(tokens: Tokens) -> User:
         log.error("Cognito returned tokens that do not verify: %s", type(exc).__name__)
         raise AuthError("token_invalid", "The sign-in service returned tokens that could not be verified.", 502) from None
     _revoke_current_tokens()  # signing in again replaces, and ends, an earlier sign-in
-    session.clear()  # a new CSRF token too
+    _drop_record_and_cookie_data()
     auth = {
         "sub": claims["sub"],
         "email": claims.get("email", ""),
@@ -121,7 +129,7 @@ def start_signed_in_session(tokens: Tokens) -> User:
         "refresh_token": tokens.refresh_token,
         "access_expires_at": int(access["exp"]),
     }
-    _save({AUTH: auth}, new_id=True)
+    _save({AUTH: auth})  # under a new id
     return User(claims["sub"], claims.get("email", ""), int(access["exp"]))
 
 
@@ -198,8 +206,7 @@ def _revoke_current_tokens() -> bool:
 def end_session() -> None:
     """Revoke the refresh token at Cognito (best effort) and destroy the session."""
     revoked = _revoke_current_tokens()
-    _save({})
-    session.clear()  # a new CSRF token too
+    _drop_record_and_cookie_data()
     if not revoked:
         flash(
             "You are signed out here, but the sign-in service could not be reached to revoke your tokens; "

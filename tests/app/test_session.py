@@ -125,3 +125,22 @@ def test_a_silent_jwks_endpoint_gives_the_apps_page_quickly(app, user, local_cog
     assert page.status_code == 200
     assert "Your session could not be checked" in page.get_data(as_text=True)
     assert elapsed < 6, "the JWKS fetch is bounded (2 s connect, 3 s read), not pycognito's 15 s"
+
+
+def test_signing_in_deletes_the_record_under_the_earlier_id(user, app, authsignal_emulator, email):
+    sign_in(user, authsignal_emulator, email)
+    earlier = user.session_id()
+
+    sign_in(user, authsignal_emulator, email)
+
+    assert user.session_id() != earlier
+    assert app.extensions["session_store"].get(earlier) is None
+
+
+def test_a_signed_in_cookie_outlives_the_browser_session_and_an_anonymous_one_does_not(client, user, authsignal_emulator, email):
+    anonymous = client.get("/").headers["Set-Cookie"]
+    sign_in(user, authsignal_emulator, email)
+    signed_in = user.client.get("/").headers["Set-Cookie"]
+
+    assert "Expires=" not in anonymous
+    assert "Expires=" in signed_in

@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 from app.cognito import CognitoAuth
 from app.errors import AuthError
 from emulators.cognito import CognitoEmulator, CognitoEmulatorConfig
-from tests.support.servers import closed_port, counting_server, silent_server
+from tests.support.servers import answering_server, closed_port, silent_server
 
 from .conftest import Browserless
 from .test_sign_in import track_token, win
@@ -169,7 +169,8 @@ def cognito_at(local_cognito, url: str, **timeouts) -> CognitoAuth:
 def test_the_single_use_calls_are_never_retried(local_cognito, operation):
     from app.cognito import Challenge
 
-    with counting_server() as (url, seen):
+    error = b'{"__type": "InternalErrorException", "message": "boom"}'
+    with answering_server(error, status=500, content_type="application/x-amz-json-1.1") as (url, seen):
         cognito = cognito_at(local_cognito, url)
         with pytest.raises(AuthError):
             if operation == "initiate_auth":

@@ -3,10 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import time
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from authsignal import AuthsignalClient
@@ -16,7 +13,7 @@ from lambdas.challenge import IDEMPOTENCY_KEY, TRACK_TOKEN_HASH
 
 from ..emulators.authsignal.helpers import ChallengeDriver, complete_challenge, latest_code, wrong_code
 from . import events
-from tests.support.servers import closed_port, silent_server
+from tests.support.servers import answering_server, closed_port, silent_server
 
 
 def verify(sub, answer, private=None) -> bool:
@@ -208,33 +205,6 @@ def test_the_right_shape_from_the_sdk_is_correct(lambda_env, monkeypatch, user_i
     assert verify(user_id, "some.result.token", private) is True
 
 
-@contextmanager
-def answering_server(body: bytes, content_type: str = "application/json"):
-    """An Authsignal stand-in answering every POST with 200 and this body."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=2)
-
-
 @pytest.mark.parametrize(
     "body, content_type",
     [
@@ -248,8 +218,8 @@ def answering_server(body: bytes, content_type: str = "application/json"):
     ],
 )
 def test_an_odd_body_from_authsignal_is_wrong_not_an_error(lambda_env, monkeypatch, user_id, body, content_type):
-    with answering_server(body, content_type) as url:
-        monkeypatch.setenv("AUTHSIGNAL_URL", url)
+    with answering_server(body, content_type=content_type) as (origin, _):
+        monkeypatch.setenv("AUTHSIGNAL_URL", f"{origin}/v1")
         assert verify(user_id, "some.result.token", private_parameters()) is False
 
 

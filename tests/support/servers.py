@@ -47,8 +47,9 @@ def silent_server():
 
 
 @contextmanager
-def counting_server(status: int = 500, body: bytes = b'{"__type": "InternalErrorException", "message": "boom"}'):
-    """Answers every request with ``status`` and counts the requests it got."""
+def answering_server(body: bytes, status: int = 200, content_type: str = "application/json"):
+    """Answers every POST with ``status`` and ``body``; yields its origin and
+    the ``X-Amz-Target`` of each request it got (to count them)."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     seen: list[str] = []
@@ -58,7 +59,7 @@ def counting_server(status: int = 500, body: bytes = b'{"__type": "InternalError
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             seen.append(self.headers.get("X-Amz-Target", ""))
             self.send_response(status)
-            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
@@ -74,3 +75,4 @@ def counting_server(status: int = 500, body: bytes = b'{"__type": "InternalError
     finally:
         server.shutdown()
         server.server_close()
+        thread.join(timeout=2)

@@ -7,7 +7,14 @@ import logging
 import sys
 
 from . import CognitoEmulator
-from .config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REGION, CognitoEmulatorConfig
+from .config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_REGION,
+    MAX_RETRY_GRACE_PERIOD_SECONDS,
+    REFRESH_TOKEN_ROTATION,
+    CognitoEmulatorConfig,
+)
 
 
 def _session_validity(value: str) -> int:
@@ -15,6 +22,13 @@ def _session_validity(value: str) -> int:
     if not 3 <= minutes <= 15:
         raise argparse.ArgumentTypeError("must be 3 to 15 (minutes)")
     return minutes
+
+
+def _grace_period(value: str) -> int:
+    seconds = int(value)
+    if not 0 <= seconds <= MAX_RETRY_GRACE_PERIOD_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be 0 to {MAX_RETRY_GRACE_PERIOD_SECONDS} (seconds)")
+    return seconds
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,6 +57,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "LEGACY answers UserNotFoundException (default %(default)s)",
     )
     parser.add_argument(
+        "--refresh-token-rotation", choices=REFRESH_TOKEN_ROTATION, default="DISABLED",
+        help="the app client's RefreshTokenRotation: ENABLED makes GetTokensFromRefreshToken answer a new "
+        "refresh token and retire the old one, and refuses REFRESH_TOKEN_AUTH (default %(default)s)",
+    )
+    parser.add_argument(
+        "--refresh-token-grace-period", type=_grace_period, default=0, metavar="SECONDS",
+        help="with rotation, how long a rotated refresh token keeps working (RetryGracePeriodSeconds, "
+        f"0 to {MAX_RETRY_GRACE_PERIOD_SECONDS}; default %(default)s)",
+    )
+    parser.add_argument(
         "--public-url", metavar="URL",
         help="the URL clients reach the emulator at, if not the bound address (it prefixes the token "
         "issuer; its host is answered to)",
@@ -65,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             with_client_secret=args.with_client_secret,
             auth_session_validity_minutes=args.auth_session_validity,
             prevent_user_existence_errors=args.prevent_user_existence_errors,
+            refresh_token_rotation=args.refresh_token_rotation,
+            refresh_token_retry_grace_period_seconds=args.refresh_token_grace_period,
             state_path=args.state,
             public_url=args.public_url,
             allowed_hosts=args.allowed_hosts,
@@ -84,10 +110,17 @@ def main(argv: list[str] | None = None) -> int:
     # The secret itself is not printed: DescribeUserPoolClient returns it.
     print(f"  client secret   {'yes (see DescribeUserPoolClient)' if emulator.client_secret else 'none'}")
     print(f"  JWKS URL        {emulator.jwks_url}")
+    print(f"  token rotation  {_rotation(config)}")
     print(f"  triggers        {', '.join(f'{k}={v}' for k, v in _trigger_names(config).items())}")
     print(f"  state           {config.state_path or 'in memory'}", flush=True)
     emulator.serve_until_interrupted()
     return 0
+
+
+def _rotation(config: CognitoEmulatorConfig) -> str:
+    if not config.rotates_refresh_tokens:
+        return "disabled"
+    return f"enabled, {config.refresh_token_retry_grace_period_seconds} s grace period"
 
 
 def _trigger_names(config: CognitoEmulatorConfig) -> dict[str, str]:

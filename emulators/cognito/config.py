@@ -41,6 +41,9 @@ EXPLICIT_AUTH_FLOWS = (
     "ALLOW_USER_AUTH",
 )
 DEFAULT_EXPLICIT_AUTH_FLOWS = ("ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+#: ``RefreshTokenRotation.Feature`` values, and the range of its ``RetryGracePeriodSeconds``.
+REFRESH_TOKEN_ROTATION = ("ENABLED", "DISABLED")
+MAX_RETRY_GRACE_PERIOD_SECONDS = 60
 
 #: A trigger is a callable ``(event, context) -> event``, or ``"module:attr"``
 #: naming one (imported lazily, on the first invocation).
@@ -70,6 +73,13 @@ class CognitoEmulatorConfig:
     #: Lifetime of ID and access tokens (``ExpiresIn``); AWS's default is one hour.
     token_validity_seconds: int = 3600
     refresh_token_validity_seconds: int = 30 * 24 * 3600
+    #: ``RefreshTokenRotation.Feature`` of the app client. ``ENABLED``:
+    #: ``GetTokensFromRefreshToken`` answers a new refresh token and retires the
+    #: one it was given, and ``REFRESH_TOKEN_AUTH`` is refused.
+    refresh_token_rotation: str = "DISABLED"
+    #: ``RefreshTokenRotation.RetryGracePeriodSeconds`` (0 to 60): how long a
+    #: rotated refresh token keeps working, for client retries.
+    refresh_token_retry_grace_period_seconds: int = 0
     #: Triggers by name (see :data:`TRIGGER_NAMES`); a name left out is a
     #: trigger the pool does not have. None means :data:`DEFAULT_TRIGGERS`.
     triggers: Mapping[str, Trigger] | None = None
@@ -103,6 +113,14 @@ class CognitoEmulatorConfig:
             raise ValueError(f"unknown explicit auth flows: {sorted(unknown)}")
         if self.client_secret is not None and not _CLIENT_SECRET.match(self.client_secret):
             raise ValueError("client_secret must be 24 to 64 characters of [A-Za-z0-9_+]")
+        if self.refresh_token_rotation not in REFRESH_TOKEN_ROTATION:
+            raise ValueError("refresh_token_rotation must be ENABLED or DISABLED")
+        grace = self.refresh_token_retry_grace_period_seconds
+        if isinstance(grace, bool) or not isinstance(grace, int) or not 0 <= grace <= MAX_RETRY_GRACE_PERIOD_SECONDS:
+            raise ValueError(
+                f"refresh_token_retry_grace_period_seconds must be a whole number of seconds, 0 to "
+                f"{MAX_RETRY_GRACE_PERIOD_SECONDS}"
+            )
         if self.token_validity_seconds <= 0 or self.refresh_token_validity_seconds <= 0:
             raise ValueError("token validities must be positive")
         if self.trigger_timeout_seconds <= 0:
@@ -130,6 +148,10 @@ class CognitoEmulatorConfig:
     def public_host(self) -> str | None:
         """The host of ``public_url``, which the emulator answers to."""
         return normalize_host(urlsplit(self.public_url).hostname) if self.public_url else None
+
+    @property
+    def rotates_refresh_tokens(self) -> bool:
+        return self.refresh_token_rotation == "ENABLED"
 
     @property
     def session_validity_seconds(self) -> float:

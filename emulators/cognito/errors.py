@@ -20,6 +20,8 @@ ACCESS_TOKEN_REVOKED = "Access Token has been revoked"
 REFRESH_TOKEN_INVALID = "Invalid Refresh Token"
 REFRESH_TOKEN_EXPIRED = "Refresh Token has expired"
 REFRESH_TOKEN_REVOKED = "Refresh Token has been revoked"
+#: Our own wording: AWS does not publish the message of RefreshTokenReuseException.
+REFRESH_TOKEN_ROTATED = "Refresh Token has been replaced by refresh token rotation"
 EMAIL_EXISTS = "An account with the given email already exists."
 UNRECOGNIZABLE_LAMBDA_OUTPUT = "Unrecognizable lambda output"
 

@@ -18,6 +18,8 @@ CLIENT_ID = re.compile(r"^[\w+]+$")
 USER_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 TOKEN = re.compile(r"^[A-Za-z0-9\-_=.]+$")
 SECRET_HASH = re.compile(r"^[\w+=/]+$")
+CLIENT_SECRET = re.compile(r"^[\w+]+$")
+DEVICE_KEY = re.compile(r"^[\w-]+_[0-9a-f-]+$")
 #: Members AWS redacts in its validation messages.
 _SENSITIVE = {"ClientId", "Username", "Password", "SecretHash", "Session", "AccessToken", "Token", "ClientSecret"}
 

@@ -151,6 +151,10 @@ def client_description(client: Client, config: CognitoEmulatorConfig) -> dict:
         "EnableTokenRevocation": True,
         "EnablePropagateAdditionalUserContextData": False,
         "AuthSessionValidity": config.auth_session_validity_minutes,
+        "RefreshTokenRotation": {
+            "Feature": config.refresh_token_rotation,
+            "RetryGracePeriodSeconds": config.refresh_token_retry_grace_period_seconds,
+        },
     }
     if client.secret is not None:
         description["ClientSecret"] = client.secret

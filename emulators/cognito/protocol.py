@@ -4,20 +4,30 @@ pool's JWKS and OpenID configuration.
 ``POST /`` with ``X-Amz-Target: AWSCognitoIdentityProviderService.<Operation>``
 and a JSON body; the answer is JSON with ``Content-Type:
 application/x-amz-json-1.1``, errors are HTTP 400 ``{"__type", "message"}``.
-Request signatures are not checked: the public operations are unsigned on
-AWS too, and the admin ones accept any signature, or none. Responses carry
-``Access-Control-Allow-Origin: *`` as Cognito's do, for browser SDKs.
-Requests for another ``Host`` than its own are refused (DNS rebinding), and
-bodies nested too deeply are a ``SerializationException``.
+
+The public operations (those the service model marks ``authtype: none``:
+SignUp, InitiateAuth, GetTokensFromRefreshToken, ...) work unsigned, as on
+AWS, and answer browsers on any origin (``Access-Control-Allow-Origin: *``),
+as Cognito's endpoint does for browser SDKs. Every other operation (Admin*,
+List*, Describe*, ...) needs an ``Authorization`` header in SigV4 form, or
+gets AWS's ``MissingAuthenticationTokenException``; the signature itself is
+not verified, so any made-up credentials do. Those operations are kept from
+browsers: their answers carry no CORS headers and the preflight never allows
+the ``Authorization`` header, so a page on another origin cannot send a
+signed-looking request (without the preflight a browser cannot set
+``X-Amz-Target`` either). Requests for another ``Host`` than its own are
+refused (DNS rebinding), and bodies nested too deeply are a
+``SerializationException``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from .. import json_depth
@@ -29,6 +39,33 @@ log = logging.getLogger("emulators.cognito")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService"
 CONTENT_TYPE = "application/x-amz-json-1.1"
+
+#: The operations of the ``cognito-idp`` service model with ``authtype:
+#: none``: callable without AWS credentials, from browsers too. Any other
+#: operation, supported here or not, must be signed.
+PUBLIC_OPERATIONS = frozenset({
+    "AssociateSoftwareToken", "ChangePassword", "CompleteWebAuthnRegistration", "ConfirmDevice",
+    "ConfirmForgotPassword", "ConfirmSignUp", "DeleteUser", "DeleteUserAttributes",
+    "DeleteWebAuthnCredential", "ForgetDevice", "ForgotPassword", "GetDevice", "GetTokensFromRefreshToken",
+    "GetUser", "GetUserAttributeVerificationCode", "GetUserAuthFactors", "GlobalSignOut", "InitiateAuth",
+    "ListDevices", "ListUserSessions", "ListWebAuthnCredentials", "ResendConfirmationCode",
+    "RespondToAuthChallenge", "RevokeToken", "RevokeUserSession", "SetUserMFAPreference", "SetUserSettings",
+    "SignUp", "StartWebAuthnRegistration", "UpdateAuthEventFeedback", "UpdateDeviceStatus",
+    "UpdateUserAttributes", "VerifySoftwareToken", "VerifyUserAttribute",
+})
+#: An ``Authorization`` header as botocore's SigV4 signer writes it, for this
+#: service; the date is the credential scope's (YYYYMMDD). Its signature is
+#: not verified.
+SIGV4_AUTHORIZATION = re.compile(
+    r"^AWS4-HMAC-SHA256 "
+    r"Credential=[A-Za-z0-9]+/\d{8}/[a-z]{2}(?:-[a-z]+)+-\d/cognito-idp/aws4_request,\s*"
+    r"SignedHeaders=[a-z0-9-]+(?:;[a-z0-9-]+)*,\s*"
+    r"Signature=[0-9a-f]{64}$"
+)
+#: Request headers a preflight never allows: with it, a page could send an
+#: admin operation a made-up signature.
+_NEVER_ALLOWED_CROSS_ORIGIN = {"authorization"}
+_DEFAULT_ALLOWED_HEADERS = "content-type,x-amz-target,x-amz-user-agent"
 
 
 def create_app(service: CognitoService, bound_host: str | None = None) -> Flask:
@@ -47,6 +84,7 @@ def create_app(service: CognitoService, bound_host: str | None = None) -> Flask:
         "GetUser": service.get_user,
         "GlobalSignOut": service.global_sign_out,
         "RevokeToken": service.revoke_token,
+        "GetTokensFromRefreshToken": service.get_tokens_from_refresh_token,
         "AdminGetUser": service.admin_get_user,
         "AdminDeleteUser": service.admin_delete_user,
         "ListUserPools": service.list_user_pools,
@@ -63,6 +101,10 @@ def create_app(service: CognitoService, bound_host: str | None = None) -> Flask:
                 "UnknownOperationException",
                 f"Expected the header X-Amz-Target: {TARGET_PREFIX}.<Operation>.",
             )
+        if operation not in PUBLIC_OPERATIONS:
+            g.signed_operation = True
+            if not SIGV4_AUTHORIZATION.match(request.headers.get("Authorization", "")):
+                raise CognitoError("MissingAuthenticationTokenException", "Missing Authentication Token")
         handler = operations.get(operation)
         if handler is None:
             raise CognitoError(
@@ -75,11 +117,16 @@ def create_app(service: CognitoService, bound_host: str | None = None) -> Flask:
 
     @app.route("/", methods=["OPTIONS"])
     def preflight():
+        """Allow what a browser SDK sends for a public operation, never an
+        ``Authorization`` header (the preflight does not name the operation)."""
         response = Response(status=200)
         response.headers["Access-Control-Allow-Methods"] = "POST"
-        response.headers["Access-Control-Allow-Headers"] = request.headers.get(
-            "Access-Control-Request-Headers", "content-type,x-amz-target,x-amz-user-agent"
-        )
+        requested = request.headers.get("Access-Control-Request-Headers", _DEFAULT_ALLOWED_HEADERS)
+        allowed = [
+            name for name in (part.strip().lower() for part in requested.split(","))
+            if name and name not in _NEVER_ALLOWED_CROSS_ORIGIN
+        ]
+        response.headers["Access-Control-Allow-Headers"] = ",".join(allowed) or _DEFAULT_ALLOWED_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
         return response
 
@@ -106,6 +153,8 @@ def create_app(service: CognitoService, bound_host: str | None = None) -> Flask:
 
     @app.after_request
     def cors(response: Response) -> Response:
+        if g.get("signed_operation"):
+            return response  # no browser page may read, or send, an admin operation
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
         return response

@@ -25,6 +25,7 @@ from .errors import (
     REFRESH_TOKEN_EXPIRED,
     REFRESH_TOKEN_INVALID,
     REFRESH_TOKEN_REVOKED,
+    REFRESH_TOKEN_ROTATED,
     SESSION_EXPIRED,
     SESSION_INVALID,
     SESSION_USED,
@@ -182,6 +183,11 @@ class CognitoService:
         if flow == "CUSTOM_AUTH":
             return self._start_custom_auth(client, auth_parameters)
         if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            if self.config.rotates_refresh_tokens:
+                raise invalid_parameter(
+                    f"{flow} is not available for a client with refresh token rotation: "
+                    "use GetTokensFromRefreshToken."
+                )
             return self._refresh(client, auth_parameters)
         raise _unsupported(f"AuthFlow {flow}")
 
@@ -320,17 +326,25 @@ class CognitoService:
 
     # ----- tokens -------------------------------------------------------------
     def _issue_tokens(self, client: Client, user: User) -> dict:
-        refresh_token = ids.opaque_token(96)
         now = self.clock()
         auth = Authentication(user.username, client.client_id, int(now), origin_jti=str(uuid.uuid4()))
-        self.store.insert_refresh_token(
-            RefreshToken(
-                digest=ids.digest(refresh_token), jti=auth.origin_jti, username=user.username,
-                client_id=client.client_id, auth_time=auth.auth_time,
-                expires_at=now + self.config.refresh_token_validity_seconds, revoked=False,
-            )
+        refresh_token = self._new_refresh_token(
+            auth, jti=auth.origin_jti, expires_at=now + self.config.refresh_token_validity_seconds
         )
         return {**self._token_pair(auth, user), "RefreshToken": refresh_token}
+
+    def _new_refresh_token(self, auth: Authentication, jti: str, expires_at: float) -> str:
+        """Store a refresh token of the sign-in ``auth`` (its family is the
+        sign-in's ``origin_jti``) and return it."""
+        refresh_token = ids.opaque_token(96)
+        self.store.insert_refresh_token(
+            RefreshToken(
+                digest=ids.digest(refresh_token), jti=jti, username=auth.username,
+                client_id=auth.client_id, auth_time=auth.auth_time, expires_at=expires_at,
+                revoked=False, family=auth.origin_jti,
+            )
+        )
+        return refresh_token
 
     def _token_pair(self, auth: Authentication, user: User) -> dict:
         validity = self.config.token_validity_seconds
@@ -342,24 +356,68 @@ class CognitoService:
         }
 
     def _refresh(self, client: Client, auth_parameters: dict[str, str]) -> dict:
+        """InitiateAuth's REFRESH_TOKEN_AUTH: new ID and access tokens only."""
         token = P.require(auth_parameters, "REFRESH_TOKEN")
         secret_hash = auth_parameters.get("SECRET_HASH")
         if client.secret is not None and not secret_hash:
             raise not_authorized(_secret_hash_missing(client))
+        # With an email alias pool, the hash is over the internal user name.
+        record, user = self._redeem(
+            client, token, lambda record: self._check_secret_hash(client, secret_hash, record.username)
+        )
+        auth = Authentication(user.username, client.client_id, record.auth_time, record.family)
+        return {"ChallengeParameters": {}, "AuthenticationResult": self._token_pair(auth, user)}
+
+    def get_tokens_from_refresh_token(self, params: dict) -> dict:
+        """New ID and access tokens; with rotation, a new refresh token too,
+        the one given then working only for the retry grace period. ``DeviceKey``
+        and ``ClientMetadata`` are accepted and unused (no device tracking, no
+        pre token generation trigger)."""
+        token = P.token(params, "RefreshToken")
+        client_id = P.client_id(params)
+        given_secret = P.string(
+            params, "ClientSecret", required=False, min_len=24, max_len=64, pattern=P.CLIENT_SECRET
+        )
+        P.string(params, "DeviceKey", required=False, max_len=55, pattern=P.DEVICE_KEY)
+        P.string_map(params, "ClientMetadata")
+        client = self._client(client_id)
+        self._check_client_secret(client, given_secret)
+        if FLOW_PERMISSIONS["REFRESH_TOKEN_AUTH"] not in self.config.explicit_auth_flows:
+            raise invalid_parameter("REFRESH_TOKEN_AUTH flow not enabled for this client")
+        with self.store.transaction():
+            record, user = self._redeem(client, token)
+            auth = Authentication(user.username, client.client_id, record.auth_time, record.family)
+            result = self._token_pair(auth, user)
+            if self.config.rotates_refresh_tokens:
+                # The new token ends when the sign-in's first one would have.
+                result["RefreshToken"] = self._new_refresh_token(
+                    auth, jti=str(uuid.uuid4()), expires_at=record.expires_at
+                )
+                grace = self.config.refresh_token_retry_grace_period_seconds
+                self.store.retire_refresh_token(record.digest, self.clock() + grace)
+        return {"AuthenticationResult": result}
+
+    def _redeem(
+        self, client: Client, token: str, check: Callable[[RefreshToken], None] | None = None
+    ) -> tuple[RefreshToken, User]:
+        """The record and user of a refresh token that may be used now, or
+        AWS's errors; ``check`` runs once the token is known (SECRET_HASH)."""
         record = self.store.get_refresh_token(ids.digest(token))
         if record is None or record.client_id != client.client_id:
             raise not_authorized(REFRESH_TOKEN_INVALID)
-        # With an email alias pool, the hash is over the internal user name.
-        self._check_secret_hash(client, secret_hash, record.username)
+        if check is not None:
+            check(record)
         if record.revoked:
             raise not_authorized(REFRESH_TOKEN_REVOKED)
-        if record.expires_at <= self.clock():
+        now = self.clock()
+        if record.expires_at <= now:
             raise not_authorized(REFRESH_TOKEN_EXPIRED)
+        if record.usable_until is not None and record.usable_until <= now:
+            raise CognitoError("RefreshTokenReuseException", REFRESH_TOKEN_ROTATED)
         user = self.store.get_user(record.username)
         if user is None:
             raise not_authorized(REFRESH_TOKEN_INVALID)
-        auth = Authentication(user.username, client.client_id, record.auth_time, record.jti)
-        return {"ChallengeParameters": {}, "AuthenticationResult": self._token_pair(auth, user)}
+        return record, user
 
     def _authorize(self, access_token: str) -> User:
         """The user of a valid, unrevoked access token."""
@@ -404,7 +462,7 @@ class CognitoService:
             self.store.revoke_refresh_token(record.digest)
         return {}
 
-    # ----- admin (any signature, or none, is accepted) --------------------------
+    # ----- admin (the protocol requires a signature, in form only) ------------
     def admin_get_user(self, params: dict) -> dict:
         pool_id, name = P.user_pool_id(params), P.username(params)
         self._check_pool(pool_id)
@@ -472,6 +530,17 @@ class CognitoService:
     def _find_user(self, name: str) -> User | None:
         """By email alias or internal user name, as sign-in accepts either."""
         return self.store.find_user_by_email(name) or self.store.get_user(name)
+
+    def _check_client_secret(self, client: Client, given: str | None) -> None:
+        """``ClientSecret`` of GetTokensFromRefreshToken, when the client has one."""
+        if client.secret is None:
+            return
+        if given is None:
+            raise not_authorized(
+                f"Client {client.client_id} is configured with secret but ClientSecret was not received"
+            )
+        if not hmac.compare_digest(given.encode(), client.secret.encode()):
+            raise not_authorized(f"Unable to verify client secret for client {client.client_id}")
 
     def _check_secret_hash(self, client: Client, given: str | None, username: str) -> None:
         if client.secret is None:

@@ -56,16 +56,22 @@ CREATE TABLE IF NOT EXISTS sessions (
 );
 CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
-    digest     TEXT PRIMARY KEY,
-    jti        TEXT NOT NULL UNIQUE,
-    username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
-    client_id  TEXT NOT NULL,
-    auth_time  INTEGER NOT NULL,
-    expires_at REAL NOT NULL,
-    revoked    INTEGER NOT NULL DEFAULT 0
+    digest       TEXT PRIMARY KEY,
+    jti          TEXT NOT NULL UNIQUE,
+    username     TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    client_id    TEXT NOT NULL,
+    auth_time    INTEGER NOT NULL,
+    expires_at   REAL NOT NULL,
+    revoked      INTEGER NOT NULL DEFAULT 0,
+    family       TEXT,
+    usable_until REAL
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_by_user ON refresh_tokens (username);
 """
+
+#: Columns added since the first state files; :meth:`CognitoStore._migrate`
+#: adds them to an older file's table.
+_ADDED_REFRESH_TOKEN_COLUMNS = {"family": "TEXT", "usable_until": "REAL"}
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,13 @@ class RefreshToken:
     auth_time: int
     expires_at: float
     revoked: bool
+    #: The ``jti`` of the sign-in's first refresh token, shared by the ones
+    #: rotation replaces it with: the ``origin_jti`` of all their access and
+    #: ID tokens. Revoking any token of a family revokes them all.
+    family: str
+    #: None until rotation replaces the token; then when it stops working
+    #: (the rotation's time plus the retry grace period).
+    usable_until: float | None = None
 
 
 def email_key(email: str) -> str:
@@ -150,6 +163,21 @@ def email_key(email: str) -> str:
 
 class CognitoStore(TypedStore):
     SCHEMA = SCHEMA
+
+    def __init__(self, path: str | None = None):
+        super().__init__(path)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a state file written by an earlier version up to this schema."""
+        with self.transaction() as db:
+            present = {row["name"] for row in db.execute("PRAGMA table_info(refresh_tokens)")}
+            for column, kind in _ADDED_REFRESH_TOKEN_COLUMNS.items():
+                if column not in present:
+                    db.execute(f"ALTER TABLE refresh_tokens ADD COLUMN {column} {kind}")
+            # Before rotation, each token was a family of its own.
+            db.execute("UPDATE refresh_tokens SET family = jti WHERE family IS NULL")
+            db.execute("CREATE INDEX IF NOT EXISTS refresh_tokens_by_family ON refresh_tokens (family)")
 
     # pool and client
     def get_pool(self) -> Pool | None:
@@ -259,9 +287,10 @@ class CognitoStore(TypedStore):
     def insert_refresh_token(self, token: RefreshToken) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO refresh_tokens VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO refresh_tokens (digest, jti, username, client_id, auth_time, expires_at, revoked,"
+                " family, usable_until) VALUES (?,?,?,?,?,?,?,?,?)",
                 (token.digest, token.jti, token.username, token.client_id, token.auth_time,
-                 token.expires_at, int(token.revoked)),
+                 token.expires_at, int(token.revoked), token.family, token.usable_until),
             )
 
     def get_refresh_token(self, digest: str) -> RefreshToken | None:
@@ -271,8 +300,22 @@ class CognitoStore(TypedStore):
         return self._refresh_token("jti", jti)
 
     def revoke_refresh_token(self, digest: str) -> None:
+        """Revoke the token and the rest of its family (see :class:`RefreshToken`)."""
         with self.transaction() as db:
-            db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE digest = ?", (digest,))
+            db.execute(
+                "UPDATE refresh_tokens SET revoked = 1"
+                " WHERE family = (SELECT family FROM refresh_tokens WHERE digest = ?)",
+                (digest,),
+            )
+
+    def retire_refresh_token(self, digest: str, usable_until: float) -> None:
+        """Rotation replaced the token: it works until ``usable_until``. A token
+        already retired keeps its earlier limit (retries do not extend it)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE refresh_tokens SET usable_until = ? WHERE digest = ? AND usable_until IS NULL",
+                (usable_until, digest),
+            )
 
     def revoke_user_refresh_tokens(self, username: str) -> None:
         with self.transaction() as db:

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from .conftest import Browserless
-from .test_sign_in import cognito_client
+from .test_sign_in import cognito_admin_client
 
 
 def new_email() -> str:
@@ -91,7 +91,7 @@ def test_new_users_are_capped_for_everyone_but_existing_users_still_sign_in(make
     }
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert returning.status_code == 200, "a user who exists is not a new user"
-    cognito = cognito_client(local_cognito)
+    cognito = cognito_admin_client(local_cognito)
     with pytest.raises(cognito.exceptions.UserNotFoundException):
         cognito.admin_get_user(UserPoolId=local_cognito.user_pool_id, Username=third)
 

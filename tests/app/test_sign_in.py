@@ -14,9 +14,19 @@ from tests.emulators.authsignal.helpers import complete_challenge
 
 
 def cognito_client(emulator):
+    """boto3 unsigned, for the public operations (as the app calls them)."""
     return boto3.client(
         "cognito-idp", region_name=emulator.region, endpoint_url=emulator.endpoint_url,
         config=Config(signature_version=UNSIGNED),
+    )
+
+
+def cognito_admin_client(emulator):
+    """boto3 signed with made-up credentials, for the admin operations: the
+    local Cognito requires a signature on them, as AWS does, but checks only its form."""
+    return boto3.client(
+        "cognito-idp", region_name=emulator.region, endpoint_url=emulator.endpoint_url,
+        aws_access_key_id="local", aws_secret_access_key="local",
     )
 
 

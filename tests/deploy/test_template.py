@@ -78,6 +78,31 @@ def test_the_pool_and_client_allow_exactly_this_flow(resources):
     assert client["AuthSessionValidity"] == {"Ref": "AuthSessionValidityMinutes"}
 
 
+def test_refresh_token_rotation_is_a_parameter_off_by_default(resources, template):
+    """Off by default: the Flask server refreshes with REFRESH_TOKEN_AUTH,
+    which a client with rotation refuses. The parameter's range is AWS's (and
+    the local Cognito's)."""
+    from emulators.cognito.config import MAX_RETRY_GRACE_PERIOD_SECONDS, REFRESH_TOKEN_ROTATION
+
+    rotation = template["Parameters"]["RefreshTokenRotation"]
+    grace = template["Parameters"]["RefreshTokenRetryGracePeriodSeconds"]
+    client = resources["UserPoolClient"]["Properties"]
+
+    assert rotation["Default"] == "DISABLED"
+    assert set(rotation["AllowedValues"]) == set(REFRESH_TOKEN_ROTATION)
+    assert (grace["MinValue"], grace["MaxValue"]) == (0, MAX_RETRY_GRACE_PERIOD_SECONDS)
+    assert template["Conditions"]["RotateRefreshTokens"] == {
+        "Fn::Equals": [{"Ref": "RefreshTokenRotation"}, "ENABLED"]
+    }
+    assert client["RefreshTokenRotation"] == {
+        "Fn::If": [
+            "RotateRefreshTokens",
+            {"Feature": "ENABLED", "RetryGracePeriodSeconds": {"Ref": "RefreshTokenRetryGracePeriodSeconds"}},
+            {"Feature": "DISABLED"},
+        ]
+    }
+
+
 def test_the_sign_up_dummy_password_meets_the_pool_policy(resources):
     policy = resources["UserPool"]["Properties"]["Policies"]["PasswordPolicy"]
 

@@ -17,6 +17,13 @@ from botocore.config import Config
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 PASSWORD = "Local-Passw0rd!"
 MAX_WRONG_ANSWERS = 3
+#: An ``Authorization`` header in the SigV4 form botocore writes, for requests
+#: made without boto3: the local Cognito requires one on admin operations and
+#: never checks the signature.
+SIGV4_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/cognito-idp/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=" + "0" * 64
+)
 
 
 class FakeTriggers:
@@ -122,7 +129,8 @@ def secret_hash(secret: str, username: str, client_id: str) -> str:
 
 def cognito_client(emulator, signed: bool = False, endpoint_url: str | None = None):
     """boto3 as an app uses it: unsigned for the public operations; signed
-    with made-up credentials for the admin ones (any signature is accepted)."""
+    with made-up credentials for the admin ones, which need a signature (any
+    will do: it is not verified)."""
     settings = {"region_name": emulator.region, "endpoint_url": endpoint_url or emulator.endpoint_url}
     if signed:
         return boto3.client("cognito-idp", aws_access_key_id="local", aws_secret_access_key="local", **settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -49,6 +50,7 @@ def test_the_cli_prints_its_ids_and_serves(tmp_path):
         assert re.fullmatch(r"eu-west-1_[0-9A-Za-z]{9}", fields["user pool id"])
         assert re.fullmatch(r"[0-9a-z]{26}", fields["app client id"])
         assert fields["client secret"] == "none"
+        assert fields["token rotation"] == "disabled"
         assert fields["JWKS URL"] == f"{fields['endpoint URL']}/{fields['user pool id']}/.well-known/jwks.json"
         assert requests.get(fields["JWKS URL"], timeout=5).json()["keys"]
     finally:
@@ -94,6 +96,44 @@ def test_state_survives_a_restart(tmp_path, fake_triggers, email):
             client.get_user(AccessToken=refreshed["AccessToken"])
         with pytest.raises(client.exceptions.UsernameExistsException):
             sign_up(client, third, email)
+
+
+def test_a_state_file_from_before_refresh_token_rotation_is_brought_up_to_date(tmp_path, fake_triggers, email):
+    path = tmp_path / "cognito.sqlite3"
+    config = dict(state_path=str(path), triggers=fake_triggers.mapping())
+    with CognitoEmulator(CognitoEmulatorConfig(**config)) as first:
+        client = cognito_client(first)
+        sign_up(client, first, email)
+        tokens = sign_in(client, first, email)
+        port = int(first.origin.rsplit(":", 1)[1])
+    # The refresh_tokens table as the emulator wrote it before rotation.
+    with sqlite3.connect(path) as db:
+        db.execute("DROP INDEX refresh_tokens_by_family")
+        db.execute("ALTER TABLE refresh_tokens DROP COLUMN family")
+        db.execute("ALTER TABLE refresh_tokens DROP COLUMN usable_until")
+
+    rotating = {**config, "refresh_token_rotation": "ENABLED"}
+    with CognitoEmulator(CognitoEmulatorConfig(**rotating), port=port) as second:
+        client = cognito_client(second)
+        assert client.get_user(AccessToken=tokens["AccessToken"])
+        rotated = client.get_tokens_from_refresh_token(ClientId=second.client_id, RefreshToken=tokens["RefreshToken"])
+        client.revoke_token(Token=rotated["AuthenticationResult"]["RefreshToken"], ClientId=second.client_id)
+        with pytest.raises(client.exceptions.NotAuthorizedException, match="Access Token has been revoked"):
+            client.get_user(AccessToken=tokens["AccessToken"])
+
+
+def test_the_cli_prints_the_refresh_token_rotation(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulators.cognito", "--port", "0", "--refresh-token-rotation", "ENABLED",
+         "--refresh-token-grace-period", "30"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert read_banner(process)["token rotation"] == "enabled, 30 s grace period"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_a_generated_client_secret_is_kept_across_restarts(tmp_path):

@@ -1,5 +1,6 @@
 """An app client with a secret: every call proves it with SECRET_HASH (over
-the user name it names), and RevokeToken with the secret itself."""
+the user name it names), and RevokeToken and GetTokensFromRefreshToken with
+the secret itself."""
 
 from __future__ import annotations
 
@@ -142,6 +143,28 @@ def test_revoke_token_needs_the_client_secret(client, secret_emulator, email):
     with pytest.raises(client.exceptions.UnauthorizedException):
         client.revoke_token(Token=tokens["RefreshToken"], ClientId=secret_emulator.client_id, ClientSecret="y" * 51)
     assert client.get_user(AccessToken=tokens["AccessToken"])
+
+
+def test_get_tokens_from_refresh_token_needs_the_client_secret(client, secret_emulator, email):
+    signed_up(client, secret_emulator, email)
+    tokens = signed_in(client, secret_emulator, email)
+    client_id = secret_emulator.client_id
+
+    with pytest.raises(client.exceptions.NotAuthorizedException) as missing:
+        client.get_tokens_from_refresh_token(ClientId=client_id, RefreshToken=tokens["RefreshToken"])
+    with pytest.raises(client.exceptions.NotAuthorizedException) as wrong:
+        client.get_tokens_from_refresh_token(
+            ClientId=client_id, RefreshToken=tokens["RefreshToken"], ClientSecret="y" * 51
+        )
+    refreshed = client.get_tokens_from_refresh_token(
+        ClientId=client_id, RefreshToken=tokens["RefreshToken"], ClientSecret=secret_emulator.client_secret
+    )["AuthenticationResult"]
+
+    assert missing.value.response["Error"]["Message"] == (
+        f"Client {client_id} is configured with secret but ClientSecret was not received"
+    )
+    assert wrong.value.response["Error"]["Message"] == f"Unable to verify client secret for client {client_id}"
+    assert client.get_user(AccessToken=refreshed["AccessToken"])
 
 
 def test_a_fixed_secret_can_be_configured(make_emulator):

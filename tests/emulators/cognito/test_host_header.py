@@ -13,14 +13,19 @@ from emulators.cognito import CognitoEmulatorConfig, create_app
 from emulators.cognito.__main__ import main, parse_args
 
 from ..host_headers import LOOPBACK_AND_LOOK_ALIKE, REBINDING_HOSTS, port_of
-from .helpers import cognito_client
+from .helpers import SIGV4_AUTHORIZATION, cognito_client
 
 TARGET = "AWSCognitoIdentityProviderService"
 
 
 def call(emulator, host: str, operation: str = "ListUserPools", body: dict | None = None) -> requests.Response:
     """An API call to the bound address, with ``host`` as the Host header."""
-    headers = {"Host": host, "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": f"{TARGET}.{operation}"}
+    headers = {
+        "Host": host,
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": f"{TARGET}.{operation}",
+        "Authorization": SIGV4_AUTHORIZATION,
+    }
     return requests.post(emulator.origin, headers=headers, data=json.dumps(body or {"MaxResults": 1}), timeout=5)
 
 
@@ -64,8 +69,10 @@ def test_loopback_hosts_are_answered_and_look_alikes_refused(cognito_emulator, l
 
 
 def test_boto3_works_through_localhost_and_sees_a_refusal_as_access_denied(cognito_emulator):
-    through_localhost = cognito_client(cognito_emulator, endpoint_url=f"http://localhost:{port_of(cognito_emulator)}")
-    rebound = cognito_client(cognito_emulator)
+    through_localhost = cognito_client(
+        cognito_emulator, signed=True, endpoint_url=f"http://localhost:{port_of(cognito_emulator)}"
+    )
+    rebound = cognito_client(cognito_emulator, signed=True)
     rebound.meta.events.register(
         "before-send.cognito-idp.*", lambda request, **_: request.headers.__setitem__("Host", "evil.example")
     )
@@ -98,7 +105,7 @@ def test_allowed_hosts_are_answered(make_emulator):
 def test_the_bound_address_is_answered(cognito_emulator):
     # Bound to 0.0.0.0, the emulator prints and issues http://0.0.0.0:PORT URLs.
     app = create_app(cognito_emulator.service, bound_host="0.0.0.0")
-    headers = {"X-Amz-Target": f"{TARGET}.ListUserPools"}
+    headers = {"X-Amz-Target": f"{TARGET}.ListUserPools", "Authorization": SIGV4_AUTHORIZATION}
 
     answered = app.test_client().post("/", headers={**headers, "Host": "0.0.0.0:9229"}, data='{"MaxResults": 1}')
     refused = app.test_client().post("/", headers={**headers, "Host": "evil.example"}, data='{"MaxResults": 1}')

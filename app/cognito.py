@@ -140,11 +140,14 @@ class CognitoAuth:
             return self._tokens(response["AuthenticationResult"])
         return self._challenge(response)
 
-    def refresh(self, refresh_token: str, username: str) -> Tokens:
-        params = {"REFRESH_TOKEN": refresh_token, **self._secret_hash_param("SECRET_HASH", username)}
+    def refresh(self, refresh_token: str) -> Tokens:
+        """New ID and access tokens, with ``GetTokensFromRefreshToken`` as
+        Amplify v6 does: unlike ``REFRESH_TOKEN_AUTH`` it works with refresh-token
+        rotation, and then also answers a new refresh token (kept by the caller)."""
+        extra = {"ClientSecret": self._client_secret} if self._client_secret else {}
         try:
             response = self._call(
-                "initiate_auth", ClientId=self.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=params
+                "get_tokens_from_refresh_token", ClientId=self.client_id, RefreshToken=refresh_token, **extra
             )
         except ClientError as exc:
             raise self._as_auth_error(exc) from None
@@ -216,6 +219,8 @@ class CognitoAuth:
             if "Refresh Token" in message or "Access Token" in message:
                 return AuthError("signed_out", "Your session has ended. Sign in again.", 401)
             return AuthError("sign_in_failed", f"Sign-in failed. {START_AGAIN}", 401)
+        if code == "RefreshTokenReuseException":  # rotated out: another tab or a thief used it
+            return AuthError("signed_out", "Your session has ended. Sign in again.", 401)
         if code in ("UserNotFoundException", "UserNotConfirmedException", "PasswordResetRequiredException"):
             return AuthError("sign_in_failed", f"Sign-in failed. {START_AGAIN}", 401)
         if code in ("TooManyRequestsException", "LimitExceededException", "TooManyFailedAttemptsException"):

@@ -163,7 +163,7 @@ def _load_user() -> User | None:
 
 def _refresh(auth: dict) -> User | None:
     try:
-        tokens = cognito().refresh(auth["refresh_token"], auth["username"])
+        tokens = cognito().refresh(auth["refresh_token"])
         access = token_verifier().verify(tokens.access_token, "access")
     except AuthError as exc:
         if exc.status in (401, 409):
@@ -179,6 +179,7 @@ def _refresh(auth: dict) -> User | None:
         **auth,
         "id_token": tokens.id_token,
         "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,  # a new one when the client rotates them
         "access_expires_at": int(access["exp"]),
     }})
     return User(auth["sub"], auth["email"], int(access["exp"]))

@@ -144,3 +144,17 @@ def test_a_signed_in_cookie_outlives_the_browser_session_and_an_anonymous_one_do
 
     assert "Expires=" not in anonymous
     assert "Expires=" in signed_in
+
+
+def test_with_refresh_token_rotation_the_new_refresh_token_is_kept(make_app, lambda_environment, authsignal_emulator, email):
+    config = CognitoEmulatorConfig(token_validity_seconds=2, refresh_token_rotation="ENABLED")
+    with CognitoEmulator(config) as rotating:
+        user = Browserless(make_app(cognito=rotating).test_client())
+        sign_in(user, authsignal_emulator, email)
+        first = stored_auth(user)["refresh_token"]
+        time.sleep(2.05)
+
+        page = user.page().get_data(as_text=True)
+
+        assert f"Signed in as {email}" in page
+        assert stored_auth(user)["refresh_token"] != first

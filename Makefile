@@ -2,6 +2,9 @@
 # Both set up what they need first: a virtualenv from requirements.txt and
 # node_modules from package-lock.json (npm ci); `make test` also makes sure a
 # Chromium, redis-server and nginx exist for the browser and production tests.
+# `make setup` also bundles the guide's SPA calls (tests/e2e/amplify_client/,
+# with aws-amplify and the Web SDK from node_modules) into build/ with esbuild,
+# for the test that runs them in a browser; build/ is never committed.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +12,9 @@ BIN    := $(VENV)/bin
 
 .PHONY: setup run emulators test clean
 
-setup: $(VENV)/.installed node_modules/.installed
+AMPLIFY_CLIENT := build/amplify-client.js
+
+setup: $(VENV)/.installed node_modules/.installed $(AMPLIFY_CLIENT)
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +24,11 @@ $(VENV)/.installed: requirements.txt
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+$(AMPLIFY_CLIENT): $(wildcard tests/e2e/amplify_client/*.js) node_modules/.installed
+	mkdir -p $(@D)
+	node_modules/.bin/esbuild tests/e2e/amplify_client/main.js --bundle --format=iife \
+		--platform=browser --target=es2020 --log-level=warning --outfile=$@
 
 run: setup
 	$(BIN)/flask run
@@ -34,4 +44,4 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) node_modules .pytest_cache build

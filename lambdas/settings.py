@@ -52,3 +52,17 @@ class AuthsignalSettings:
         if not 0 < timeout <= 4.5:
             raise ConfigurationError("AUTHSIGNAL_TIMEOUT_SECONDS must be above 0 and at most 4.5")
         return cls(secret=secret, api_url=api_url.rstrip("/"), action=action, timeout_seconds=timeout)
+
+
+PASSWORDLESS = "passwordless"
+PASSWORD_MFA = "password_mfa"
+SIGN_IN_FLOWS = (PASSWORDLESS, PASSWORD_MFA)
+
+
+def sign_in_flow(environ=os.environ) -> str:
+    """``SIGN_IN_FLOW``: which sequence of steps Define accepts, and whether a
+    rules ``ALLOW`` may skip the Authsignal challenge (only after a password)."""
+    flow = environ.get("SIGN_IN_FLOW", "").strip() or PASSWORDLESS
+    if flow not in SIGN_IN_FLOWS:
+        raise ConfigurationError(f"SIGN_IN_FLOW must be one of {', '.join(SIGN_IN_FLOWS)}, not {flow!r}")
+    return flow

@@ -40,6 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "address; any other Host header gets 403, against DNS rebinding",
     )
     parser.add_argument("--state", metavar="FILE", help="keep state in this SQLite file (default: in memory)")
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="refuse attribute names the real API would ignore (e.g. snake_case redirect_url) "
+        "with a 400, instead of answering and logging a warning",
+    )
     args = parser.parse_args(argv)
     try:
         args.allowed_origins = parse_origin_patterns(args.allowed_origins)
@@ -61,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         allowed_origins=args.allowed_origins,
         allowed_hosts=args.allowed_hosts,
         state_path=args.state,
+        strict=args.strict,
     )
     try:
         emulator = AuthsignalEmulator(config, host=args.host, port=args.port)
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  secret     {shown_secret}")
     print(f"  dev inbox  {emulator.inbox_url}")
     print(f"  state      {config.state_path or 'in memory'}")
+    print(f"  attributes unknown names {'refused (--strict)' if config.strict else 'warned about (--strict refuses them)'}")
     print(f"  allowed    {', '.join(str(p) for p in config.allowed_origins)}", flush=True)
     emulator.serve_until_interrupted()
     return 0

@@ -30,6 +30,10 @@ class AuthsignalEmulatorConfig:
     allowed_hosts: Iterable[str] = ()
     #: SQLite file keeping users, actions and the inbox; None keeps them in memory.
     state_path: str | None = None
+    #: Refuse attribute names the real API would ignore (snake_case
+    #: ``redirect_url``, typos) instead of logging a warning that names the
+    #: camelCase one probably meant.
+    strict: bool = False
     token_ttl_seconds: int = 600
     code_ttl_seconds: int = 600
     code_length: int = 6

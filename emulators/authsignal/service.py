@@ -1,22 +1,25 @@
-"""What the local Authsignal does, apart from HTTP: track, validate, the email
-OTP challenge behind the pre-built UI, and the dev inbox."""
+"""What the local Authsignal does, apart from HTTP: track, validate, get and
+update actions, the email OTP challenge behind the pre-built UI, and the dev
+inbox. Users and authenticators are :class:`~.users.UserService`'s."""
 
 from __future__ import annotations
 
 import hmac
 import logging
-import re
 import secrets
 import time
 import uuid
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from . import attributes
+from .checks import ACTION_STATES, check_action_code, check_object, check_user_id, is_email
 from .config import AuthsignalEmulatorConfig
 from .errors import ApiError, invalid_request
 from .origins import is_allowed, origin_of
+from .shapes import compact, iso8601
 from .store import Action, AuthsignalStore
 from .tokens import RESULT_SCOPE, TRACK_SCOPE, TokenClaims, TokenService
+from .users import UserService
 
 log = logging.getLogger("emulators.authsignal")
 
@@ -24,27 +27,6 @@ CHALLENGE_REQUIRED = "CHALLENGE_REQUIRED"
 CHALLENGE_SUCCEEDED = "CHALLENGE_SUCCEEDED"
 CHALLENGE_FAILED = "CHALLENGE_FAILED"
 EMAIL_OTP = "EMAIL_OTP"
-
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-_ACTION_CODE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
-_TRACK_ATTRIBUTES = {
-    "email", "phoneNumber", "redirectUrl", "idempotencyKey", "ipAddress",
-    "userAgent", "deviceId", "scope", "custom", "locale", "username",
-    "redirectToSettings", "challengeId", "useCookies",
-}
-_VALIDATE_FIELDS = {"token", "userId", "action"}
-
-
-def iso8601(timestamp: float) -> str:
-    return (
-        datetime.fromtimestamp(timestamp, tz=timezone.utc)
-        .isoformat(timespec="milliseconds")
-        .replace("+00:00", "Z")
-    )
-
-
-def is_email(value: object) -> bool:
-    return isinstance(value, str) and len(value) <= 254 and bool(_EMAIL.match(value))
 
 
 class AuthsignalService:
@@ -60,30 +42,25 @@ class AuthsignalService:
         self.clock = clock
         self.origin = origin
         self.tokens = TokenService(config.secret, config.tenant_id, config.token_ttl_seconds, clock)
+        self.users = UserService(config, store, clock)
 
     def set_origin(self, origin: str) -> None:
         """The emulator's own origin, known once its socket is bound."""
         self.origin = origin
 
     # ----- server API -------------------------------------------------------
-    def track(self, user_id: str, action: str, attributes: object) -> dict:
-        _check_user_id(user_id)
-        if not _ACTION_CODE.match(action):
-            raise invalid_request(
-                "Action codes are 1 to 100 letters, digits, '_', '-', '.' or ':'."
-            )
-        if not isinstance(attributes, dict):
-            raise invalid_request("The request body must be a JSON object.")
-        unknown = set(attributes) - _TRACK_ATTRIBUTES
-        if unknown:
-            raise invalid_request(f"Unknown attribute(s): {', '.join(sorted(unknown))}.")
-        email = attributes.get("email")
+    def track(self, user_id: str, action: str, body: object) -> dict:
+        check_user_id(user_id)
+        check_action_code(action)
+        body = check_object(body)
+        attributes.check_names(body, attributes.TRACK, "track", self.config.strict)
+        email = body.get("email")
         if email is not None and not is_email(email):
             raise invalid_request("email is not a valid email address.")
-        redirect_url = attributes.get("redirectUrl")
+        redirect_url = body.get("redirectUrl")
         if redirect_url is not None:
             self._check_redirect_url(redirect_url)
-        key = attributes.get("idempotencyKey")
+        key = body.get("idempotencyKey")
         if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 200):
             raise invalid_request("idempotencyKey must be a string of 1 to 200 characters.")
         key = key or str(uuid.uuid4())
@@ -95,36 +72,35 @@ class AuthsignalService:
                 self.store.insert_action(
                     Action(
                         idempotency_key=key, user_id=user_id, action=action,
-                        state=CHALLENGE_REQUIRED, email=email, redirect_url=redirect_url,
-                        created_at=now, state_updated_at=now, verification_method=None,
-                        validated_at=None, wrong_codes=0, code=None, code_expires_at=None,
+                        state=CHALLENGE_REQUIRED, email=email or self.users.enrolled_email(user_id),
+                        redirect_url=redirect_url, created_at=now, state_updated_at=now,
+                        verification_method=None, validated_at=None, wrong_codes=0, code=None,
+                        code_expires_at=None,
                     )
                 )
             except KeyError:
                 raise invalid_request("idempotencyKey has already been used.") from None
-            user = self.store.get_user(user_id)
+            enrolment = self.users.enrolment(user_id)
         token = self.tokens.issue(user_id, action, key, TRACK_SCOPE)
-        enrolled = [EMAIL_OTP] if user.email_verified else []
         return {
             "state": CHALLENGE_REQUIRED,
             "idempotencyKey": key,
             "url": f"{self.origin}/challenge?token={token}",
             "token": token,
-            "isEnrolled": bool(enrolled),
-            "enrolledVerificationMethods": enrolled,
-            "allowedVerificationMethods": [EMAIL_OTP],
-            "defaultVerificationMethod": EMAIL_OTP if enrolled else None,
+            **enrolment,
         }
 
     def validate(self, body: object) -> dict:
-        if not isinstance(body, dict):
-            raise invalid_request("The request body must be a JSON object.")
-        unknown = set(body) - _VALIDATE_FIELDS
-        if unknown:
+        body = check_object(body)
+        unknown = set(body) - attributes.VALIDATE
+        # A snake_case user_id is refused even when lenient: ignoring it, as
+        # the real API does, would silently skip the check that it names.
+        if "user_id" in unknown or (unknown and self.config.strict):
             raise invalid_request(
                 f"Unknown field(s): {', '.join(sorted(unknown))}. "
                 "The body takes token, userId and action (camelCase)."
             )
+        attributes.check_names(body, attributes.VALIDATE, "validate", strict=False)
         for name in ("userId", "action"):
             value = body.get(name)
             if value is not None and (not isinstance(value, str) or not value):
@@ -148,30 +124,42 @@ class AuthsignalService:
                 self.store.update_action(row.idempotency_key, validated_at=self.clock())
             return {**result, "isValid": first_success}
 
-    def get_user(self, user_id: str) -> dict:
-        _check_user_id(user_id)
-        user = self.store.get_user(user_id)
-        enrolled = [EMAIL_OTP] if user and user.email_verified else []
-        return {
-            "isEnrolled": bool(enrolled),
-            "email": user.email if user else None,
-            "emailVerified": bool(user and user.email_verified),
-            "enrolledVerificationMethods": enrolled,
-            "allowedVerificationMethods": [EMAIL_OTP],
-            "defaultVerificationMethod": EMAIL_OTP if enrolled else None,
-        }
-
     def get_action(self, user_id: str, action: str, idempotency_key: str) -> dict:
+        check_user_id(user_id)
+        check_action_code(action)
+        return self._action_body(self._action_of(user_id, action, idempotency_key))
+
+    def update_action(self, user_id: str, action: str, idempotency_key: str, body: object) -> dict:
+        """Set an action's state, as a server does after its own review. A
+        state set to ``CHALLENGE_SUCCEEDED`` validates once, like one reached in the UI."""
+        check_user_id(user_id)
+        check_action_code(action)
+        body = check_object(body)
+        attributes.check_names(body, attributes.UPDATE_ACTION, "update action", self.config.strict)
+        state = body.get("state")
+        if state not in ACTION_STATES:
+            raise invalid_request(f"state must be one of {', '.join(ACTION_STATES)}.")
+        with self.store.transaction():
+            row = self._action_of(user_id, action, idempotency_key)
+            self.store.update_action(row.idempotency_key, state=state, state_updated_at=self.clock())
+            return self._action_body(self.store.get_action(row.idempotency_key))
+
+    def _action_of(self, user_id: str, action: str, idempotency_key: str) -> Action:
         row = self.store.get_action(idempotency_key)
         if row is None or row.user_id != user_id or row.action != action:
             raise ApiError(404, "not_found", "No such action for this user.")
-        return {
+        return row
+
+    def _action_body(self, row: Action) -> dict:
+        return compact({
             "state": row.state,
             "stateUpdatedAt": iso8601(row.state_updated_at),
             "createdAt": iso8601(row.created_at),
             "verificationMethod": row.verification_method,
             "idempotencyKey": row.idempotency_key,
-        }
+            # No rules engine: the rules' output is always empty.
+            "output": {"custom": {}},
+        })
 
     # ----- client API (Bearer track token) -----------------------------------
     def authenticate(self, token: str) -> TokenClaims:
@@ -244,7 +232,7 @@ class AuthsignalService:
                 row.idempotency_key, state=CHALLENGE_SUCCEEDED, state_updated_at=now,
                 verification_method=EMAIL_OTP, code=None, code_expires_at=None,
             )
-            self.store.set_verified_email(row.user_id, row.email)
+            self.users.record_verified_email(row.user_id, row.email)
         token = self.tokens.issue(row.user_id, row.action, row.idempotency_key, RESULT_SCOPE)
         return {"isVerified": True, "accessToken": token}
 
@@ -305,7 +293,7 @@ class AuthsignalService:
         log.info("[local Authsignal] email OTP for %s: %s", row.email, code)
 
     def _validation_body(self, row: Action) -> dict:
-        return {
+        return compact({
             "state": row.state,
             "stateUpdatedAt": iso8601(row.state_updated_at),
             "userId": row.user_id,
@@ -313,9 +301,4 @@ class AuthsignalService:
             "actionCode": row.action,
             "idempotencyKey": row.idempotency_key,
             "verificationMethod": row.verification_method,
-        }
-
-
-def _check_user_id(user_id: str) -> None:
-    if not user_id or len(user_id) > 255:
-        raise invalid_request("userId must be 1 to 255 characters.")
+        })

@@ -1,18 +1,40 @@
-"""Storage of the local Authsignal: users, actions (challenges) and the inbox."""
+"""Storage of the local Authsignal: users, their authenticators, actions
+(challenges) and the inbox."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..sqlite_store import TypedStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
-    user_id        TEXT PRIMARY KEY,
-    email          TEXT,
-    email_verified INTEGER NOT NULL DEFAULT 0,
-    created_at     REAL NOT NULL
+    user_id                     TEXT PRIMARY KEY,
+    email                       TEXT,
+    email_verified              INTEGER NOT NULL DEFAULT 0,
+    created_at                  REAL NOT NULL,
+    phone_number                TEXT,
+    phone_number_verified       INTEGER NOT NULL DEFAULT 0,
+    username                    TEXT,
+    display_name                TEXT,
+    custom                      TEXT,
+    locale                      TEXT,
+    default_verification_method TEXT
+);
+CREATE TABLE IF NOT EXISTS authenticators (
+    user_authenticator_id TEXT PRIMARY KEY,
+    user_id               TEXT NOT NULL REFERENCES users(user_id),
+    verification_method   TEXT NOT NULL,
+    email                 TEXT,
+    phone_number          TEXT,
+    created_at            REAL NOT NULL,
+    verified_at           REAL NOT NULL,
+    last_verified_at      REAL,
+    UNIQUE (user_id, verification_method)
 );
 CREATE TABLE IF NOT EXISTS actions (
     idempotency_key     TEXT PRIMARY KEY,
@@ -61,12 +83,52 @@ class Action:
     code_expires_at: float | None
 
 
+#: Columns a state file written before the user profile and authenticators
+#: existed lacks; they are added on open (see ``_upgrade``).
+_ADDED_USER_COLUMNS = {
+    "phone_number": "TEXT",
+    "phone_number_verified": "INTEGER NOT NULL DEFAULT 0",
+    "username": "TEXT",
+    "display_name": "TEXT",
+    "custom": "TEXT",
+    "locale": "TEXT",
+    "default_verification_method": "TEXT",
+}
+
+
 @dataclass(frozen=True)
 class User:
     user_id: str
     email: str | None
     email_verified: bool
     created_at: float
+    phone_number: str | None = None
+    phone_number_verified: bool = False
+    username: str | None = None
+    display_name: str | None = None
+    custom: dict | None = None
+    locale: str | None = None
+    default_verification_method: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "User":
+        values = dict(row)
+        values["email_verified"] = bool(values["email_verified"])
+        values["phone_number_verified"] = bool(values["phone_number_verified"])
+        values["custom"] = json.loads(values["custom"]) if values["custom"] is not None else None
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Authenticator:
+    user_authenticator_id: str
+    user_id: str
+    verification_method: str
+    email: str | None
+    phone_number: str | None
+    created_at: float
+    verified_at: float
+    last_verified_at: float | None
 
 
 @dataclass(frozen=True)
@@ -83,11 +145,35 @@ class Message:
 class AuthsignalStore(TypedStore):
     SCHEMA = SCHEMA
 
+    def __init__(self, path: str | Path | None = None):
+        super().__init__(path)
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring a state file from before user profiles up to date: add the
+        columns, and give each user with a verified email (enrolled, then)
+        the email OTP authenticator that now stands for it."""
+        with self.transaction() as db:
+            present = {row["name"] for row in db.execute("PRAGMA table_info(users)")}
+            missing = {name: kind for name, kind in _ADDED_USER_COLUMNS.items() if name not in present}
+            for name, kind in missing.items():
+                db.execute(f"ALTER TABLE users ADD COLUMN {name} {kind}")
+            if missing:
+                for row in db.execute(
+                    "SELECT user_id, email, created_at FROM users WHERE email_verified = 1 AND email IS NOT NULL"
+                ).fetchall():
+                    db.execute(
+                        "INSERT OR IGNORE INTO authenticators (user_authenticator_id, user_id, "
+                        "verification_method, email, created_at, verified_at) VALUES (?,?,?,?,?,?)",
+                        (str(uuid.uuid4()), row["user_id"], "EMAIL_OTP", row["email"],
+                         row["created_at"], row["created_at"]),
+                    )
+
     # users
     def get_user(self, user_id: str) -> User | None:
         with self.transaction() as db:
             row = db.execute("SELECT * FROM users WHERE user_id = ?", (user_id,)).fetchone()
-        return User(**{**dict(row), "email_verified": bool(row["email_verified"])}) if row else None
+        return User.from_row(row) if row else None
 
     def ensure_user(self, user_id: str, now: float) -> None:
         with self.transaction() as db:
@@ -96,12 +182,117 @@ class AuthsignalStore(TypedStore):
                 (user_id, now),
             )
 
-    def set_verified_email(self, user_id: str, email: str) -> None:
+    def update_user(self, user_id: str, **changes) -> None:
+        allowed = set(User.__dataclass_fields__) - {"user_id", "created_at"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {sorted(unknown)}")
+        if not changes:
+            return
+        if "custom" in changes and changes["custom"] is not None:
+            changes["custom"] = json.dumps(changes["custom"])
+        assignments = ", ".join(f"{name} = ?" for name in changes)
         with self.transaction() as db:
             db.execute(
-                "UPDATE users SET email = ?, email_verified = 1 WHERE user_id = ?",
-                (email, user_id),
+                f"UPDATE users SET {assignments} WHERE user_id = ?",
+                (*changes.values(), user_id),
             )
+
+    def delete_user(self, user_id: str, with_actions: bool) -> None:
+        """Remove the user's attributes and authenticators; its actions too
+        if asked. A user whose actions stay keeps a bare row for them."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM authenticators WHERE user_id = ?", (user_id,))
+            if with_actions:
+                db.execute("DELETE FROM actions WHERE user_id = ?", (user_id,))
+            db.execute(
+                "DELETE FROM users WHERE user_id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM actions WHERE actions.user_id = users.user_id)",
+                (user_id,),
+            )
+            db.execute(
+                "UPDATE users SET email = NULL, email_verified = 0, phone_number = NULL, "
+                "phone_number_verified = 0, username = NULL, display_name = NULL, custom = NULL, "
+                "locale = NULL, default_verification_method = NULL WHERE user_id = ?",
+                (user_id,),
+            )
+
+    def query_users(self, email: str | None, phone_number: str | None, username: str | None,
+                    after: str | None, limit: int) -> list[User]:
+        """Users matching every filter given (email case-insensitively), by user id."""
+        clauses, params = [], []
+        if email is not None:
+            clauses.append("email = ? COLLATE NOCASE")
+            params.append(email)
+        if phone_number is not None:
+            clauses.append("phone_number = ?")
+            params.append(phone_number)
+        if username is not None:
+            clauses.append("username = ?")
+            params.append(username)
+        if after is not None:
+            clauses.append("user_id > ?")
+            params.append(after)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self.transaction() as db:
+            rows = db.execute(
+                f"SELECT * FROM users{where} ORDER BY user_id LIMIT ?", (*params, limit)
+            ).fetchall()
+        return [User.from_row(row) for row in rows]
+
+    # authenticators
+    def authenticators(self, user_id: str) -> list[Authenticator]:
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT * FROM authenticators WHERE user_id = ? ORDER BY created_at, rowid", (user_id,)
+            ).fetchall()
+        return [Authenticator(**dict(row)) for row in rows]
+
+    def save_authenticator(self, user_id: str, method: str, email: str | None,
+                           phone_number: str | None, now: float) -> Authenticator:
+        """Enroll ``method`` for the user; one per method, so enrolling it
+        again replaces its email or phone number and keeps its id."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO authenticators (user_authenticator_id, user_id, verification_method, "
+                "email, phone_number, created_at, verified_at) VALUES (?,?,?,?,?,?,?) "
+                "ON CONFLICT (user_id, verification_method) DO UPDATE SET "
+                "email = excluded.email, phone_number = excluded.phone_number, "
+                "verified_at = excluded.verified_at",
+                (str(uuid.uuid4()), user_id, method, email, phone_number, now, now),
+            )
+            row = db.execute(
+                "SELECT * FROM authenticators WHERE user_id = ? AND verification_method = ?",
+                (user_id, method),
+            ).fetchone()
+        return Authenticator(**dict(row))
+
+    def set_authenticator_contact(self, user_id: str, methods: tuple[str, ...], column: str,
+                                  value: str) -> None:
+        """Point the user's authenticators of ``methods`` at a new email or phone number."""
+        if column not in ("email", "phone_number"):
+            raise ValueError(column)
+        marks = ",".join("?" for _ in methods)
+        with self.transaction() as db:
+            db.execute(
+                f"UPDATE authenticators SET {column} = ? WHERE user_id = ? AND verification_method IN ({marks})",
+                (value, user_id, *methods),
+            )
+
+    def mark_authenticator_used(self, user_id: str, method: str, now: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE authenticators SET last_verified_at = ? WHERE user_id = ? AND verification_method = ?",
+                (now, user_id, method),
+            )
+
+    def delete_authenticator(self, user_id: str, user_authenticator_id: str) -> bool:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM authenticators WHERE user_id = ? AND user_authenticator_id = ?",
+                (user_id, user_authenticator_id),
+            )
+        return cursor.rowcount > 0
 
     # actions
     def insert_action(self, action: Action) -> None:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
+import threading
 
 import pytest
 import requests
@@ -18,6 +20,11 @@ def test_defaults():
         "127.0.0.1", 9230, DEFAULT_TENANT_ID, DEFAULT_SECRET, None,
     )
     assert [str(p) for p in args.allowed_origins] == ["http://127.0.0.1:*", "http://localhost:*"]
+    assert args.strict is False
+
+
+def test_strict_is_an_option():
+    assert parse_args(["--strict"]).strict is True
 
 
 def test_bad_allowed_origins_stop_with_a_clear_message(capsys):
@@ -28,43 +35,89 @@ def test_bad_allowed_origins_stop_with_a_clear_message(capsys):
     assert "--allowed-origins: not an origin or origin pattern: 'app.example.com'" in capsys.readouterr().err
 
 
-def test_the_server_prints_where_it_listens_and_serves_there(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulators.authsignal", "--port", "0", "--state", str(tmp_path / "state.sqlite3")],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        lines = [process.stdout.readline() for _ in range(7)]
-        base_url = next(line.split()[-1] for line in lines if "base URL" in line)
-        response = requests.post(f"{base_url}/validate", json={}, timeout=5)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+BANNER_LINES = 8
 
-    assert "for development only" in lines[0]
-    assert any(DEFAULT_TENANT_ID in line for line in lines)
-    assert any(DEFAULT_SECRET in line for line in lines)
-    assert base_url.endswith("/v1")
+
+class Server:
+    """``python -m emulators.authsignal`` in a subprocess, its console read
+    line by line with a timeout (a missing line fails the test, never hangs it)."""
+
+    def __init__(self, *args: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "emulators.authsignal", "--port", "0", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.banner = [self.line() for _ in range(BANNER_LINES)]
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self._lines.put(line)
+
+    def line(self, timeout: float = 10) -> str:
+        try:
+            return self._lines.get(timeout=timeout)
+        except queue.Empty:
+            return ""
+
+    @property
+    def base_url(self) -> str:
+        return next(line.split()[-1] for line in self.banner if "base URL" in line)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def test_the_server_prints_where_it_listens_and_serves_there(tmp_path):
+    with Server("--state", str(tmp_path / "state.sqlite3")) as server:
+        response = requests.post(f"{server.base_url}/validate", json={}, timeout=5)
+
+    assert "for development only" in server.banner[0]
+    assert any(DEFAULT_TENANT_ID in line for line in server.banner)
+    assert any(DEFAULT_SECRET in line for line in server.banner)
+    assert server.base_url.endswith("/v1")
     assert response.status_code == 401
     assert (tmp_path / "state.sqlite3").exists()
 
 
-def test_a_custom_secret_is_not_printed(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulators.authsignal", "--port", "0", "--secret", "my-own-secret"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        output = "".join(process.stdout.readline() for _ in range(7))
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def test_a_custom_secret_is_not_printed():
+    with Server("--secret", "my-own-secret") as server:
+        output = "".join(server.banner)
 
     assert "my-own-secret" not in output
     assert "(as given with --secret)" in output
+
+
+def test_strict_mode_is_printed_and_refuses_unknown_attribute_names():
+    with Server("--strict") as server:
+        response = requests.post(
+            f"{server.base_url}/users/u1/actions/signIn", json={"redirect_url": "http://127.0.0.1:5000/"},
+            auth=(DEFAULT_SECRET, ""), timeout=5,
+        )
+
+    assert any("attributes unknown names refused (--strict)" in line for line in server.banner)
+    assert response.status_code == 400
+    assert "did you mean redirectUrl?" in response.json()["errorDescription"]
+
+
+def test_a_lenient_server_warns_on_the_console():
+    with Server() as server:
+        response = requests.post(
+            f"{server.base_url}/users/u1/actions/signIn", json={"redirect_url": "http://127.0.0.1:5000/"},
+            auth=(DEFAULT_SECRET, ""), timeout=5,
+        )
+        warning = server.line(timeout=5)
+
+    assert any("attributes unknown names warned about" in line for line in server.banner)
+    assert response.status_code == 200
+    assert warning.strip() == (
+        "[local Authsignal] track: redirect_url is not an attribute Authsignal reads; did you mean redirectUrl?"
+    )

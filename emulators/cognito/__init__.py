@@ -1,8 +1,11 @@
-"""A local Amazon Cognito user pool that runs CUSTOM_AUTH with Python triggers.
+"""A local Amazon Cognito user pool that runs CUSTOM_AUTH with Python triggers,
+with or without Cognito's SRP password check first (``SRP_A`` then
+``PASSWORD_VERIFIER``), and ForgotPassword with a dev inbox.
 
-It speaks the ``cognito-idp`` JSON 1.1 protocol, so boto3 and pycognito work
-against it unchanged with ``endpoint_url`` set to :attr:`CognitoEmulator.endpoint_url`.
-One pool (email as the sign-in alias) and one app client exist from the start.
+It speaks the ``cognito-idp`` JSON 1.1 protocol, so boto3, pycognito and
+aws-amplify work against it unchanged with ``endpoint_url`` set to
+:attr:`CognitoEmulator.endpoint_url`. One pool (email as the sign-in alias)
+and one app client exist from the start.
 """
 
 from __future__ import annotations
@@ -70,3 +73,8 @@ class CognitoEmulator(Emulator):
     @property
     def jwks_url(self) -> str:
         return f"{self.issuer}/.well-known/jwks.json"
+
+    @property
+    def inbox_url(self) -> str:
+        """The dev inbox page: the codes ForgotPassword "emails"."""
+        return f"{self.endpoint_url}/_dev/inbox"

@@ -9,6 +9,8 @@ import sys
 from . import CognitoEmulator
 from .config import (
     DEFAULT_HOST,
+    DEFAULT_PASSWORD_LOCKOUT_SECONDS,
+    MAX_PASSWORD_LOCKOUT_SECONDS,
     DEFAULT_PORT,
     DEFAULT_REGION,
     MAX_RETRY_GRACE_PERIOD_SECONDS,
@@ -31,10 +33,17 @@ def _grace_period(value: str) -> int:
     return seconds
 
 
+def _lockout(value: str) -> float:
+    seconds = float(value)
+    if not 1 <= seconds <= MAX_PASSWORD_LOCKOUT_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_PASSWORD_LOCKOUT_SECONDS:g} (seconds)")
+    return seconds
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m emulators.cognito",
-        description="A local Amazon Cognito user pool running CUSTOM_AUTH with the "
+        description="A local Amazon Cognito user pool running CUSTOM_AUTH (with or without SRP) with the "
         "project's Python triggers (for development and tests, not for production).",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help="interface to bind (default %(default)s)")
@@ -67,6 +76,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"0 to {MAX_RETRY_GRACE_PERIOD_SECONDS}; default %(default)s)",
     )
     parser.add_argument(
+        "--password-lockout-seconds", type=_lockout, default=DEFAULT_PASSWORD_LOCKOUT_SECONDS, metavar="SECONDS",
+        help="after 5 wrong passwords in a row, refuse the user's password (\"Password attempts exceeded\") "
+        f"this long, 1 to {MAX_PASSWORD_LOCKOUT_SECONDS:g}; a fixed period, where AWS's grows from 1 s to "
+        "about 15 minutes (default %(default)g)",
+    )
+    parser.add_argument(
         "--public-url", metavar="URL",
         help="the URL clients reach the emulator at, if not the bound address (it prefixes the token "
         "issuer; its host is answered to)",
@@ -91,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             prevent_user_existence_errors=args.prevent_user_existence_errors,
             refresh_token_rotation=args.refresh_token_rotation,
             refresh_token_retry_grace_period_seconds=args.refresh_token_grace_period,
+            password_lockout_seconds=args.password_lockout_seconds,
             state_path=args.state,
             public_url=args.public_url,
             allowed_hosts=args.allowed_hosts,
@@ -111,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  client secret   {'yes (see DescribeUserPoolClient)' if emulator.client_secret else 'none'}")
     print(f"  JWKS URL        {emulator.jwks_url}")
     print(f"  token rotation  {_rotation(config)}")
+    print(f"  dev inbox       {emulator.inbox_url}  (password reset codes)")
     print(f"  triggers        {', '.join(f'{k}={v}' for k, v in _trigger_names(config).items())}")
     print(f"  state           {config.state_path or 'in memory'}", flush=True)
     emulator.serve_until_interrupted()

@@ -45,6 +45,13 @@ DEFAULT_EXPLICIT_AUTH_FLOWS = ("ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
 REFRESH_TOKEN_ROTATION = ("ENABLED", "DISABLED")
 MAX_RETRY_GRACE_PERIOD_SECONDS = 60
 
+#: Cognito locks a user's password out after this many failures in a row.
+PASSWORD_ATTEMPTS_BEFORE_LOCKOUT = 5
+#: The local Cognito's lockout lasts this long by default (AWS's grows from
+#: 1 second, doubling with each further failure, to about 15 minutes).
+DEFAULT_PASSWORD_LOCKOUT_SECONDS = 60.0
+MAX_PASSWORD_LOCKOUT_SECONDS = 900.0
+
 #: A trigger is a callable ``(event, context) -> event``, or ``"module:attr"``
 #: naming one (imported lazily, on the first invocation).
 Trigger = Union[Callable[[dict, object], object], str]
@@ -83,6 +90,10 @@ class CognitoEmulatorConfig:
     #: Triggers by name (see :data:`TRIGGER_NAMES`); a name left out is a
     #: trigger the pool does not have. None means :data:`DEFAULT_TRIGGERS`.
     triggers: Mapping[str, Trigger] | None = None
+    #: How long a user's password is refused ("Password attempts exceeded")
+    #: after 5 failed attempts in a row, and after each further failure. A
+    #: fixed period: AWS's starts at 1 second and doubles up to about 15 minutes.
+    password_lockout_seconds: float = DEFAULT_PASSWORD_LOCKOUT_SECONDS
     #: Cognito gives a trigger 5 seconds; tests shorten it.
     trigger_timeout_seconds: float = 5.0
     #: SQLite file keeping the pool, client, keys, users and tokens; None keeps
@@ -123,6 +134,8 @@ class CognitoEmulatorConfig:
             )
         if self.token_validity_seconds <= 0 or self.refresh_token_validity_seconds <= 0:
             raise ValueError("token validities must be positive")
+        if not 0 < self.password_lockout_seconds <= MAX_PASSWORD_LOCKOUT_SECONDS:
+            raise ValueError(f"password_lockout_seconds must be above 0 and at most {MAX_PASSWORD_LOCKOUT_SECONDS:g}")
         if self.trigger_timeout_seconds <= 0:
             raise ValueError("trigger_timeout_seconds must be positive")
         triggers = dict(DEFAULT_TRIGGERS if self.triggers is None else self.triggers)

@@ -23,6 +23,13 @@ REFRESH_TOKEN_REVOKED = "Refresh Token has been revoked"
 #: Our own wording: AWS does not publish the message of RefreshTokenReuseException.
 REFRESH_TOKEN_ROTATED = "Refresh Token has been replaced by refresh token rotation"
 EMAIL_EXISTS = "An account with the given email already exists."
+PASSWORD_ATTEMPTS_EXCEEDED = "Password attempts exceeded"
+TIMESTAMP_FORMAT = "TIMESTAMP format should be EEE MMM d HH:mm:ss z yyyy in english."
+CODE_MISMATCH = "Invalid verification code provided, please try again."
+CODE_EXPIRED = "Invalid code provided, please request a code again."
+ATTEMPT_LIMIT_EXCEEDED = "Attempt limit exceeded, please try after some time."
+USERNAME_CLIENT_NOT_FOUND = "Username/client id combination not found."
+NO_VERIFIED_CONTACT = "Cannot reset password for the user as there is no registered/verified email or phone_number"
 UNRECOGNIZABLE_LAMBDA_OUTPUT = "Unrecognizable lambda output"
 
 

@@ -18,6 +18,10 @@ signed-looking request (without the preflight a browser cannot set
 ``X-Amz-Target`` either). Requests for another ``Host`` than its own are
 refused (DNS rebinding), and bodies nested too deeply are a
 ``SerializationException``.
+
+``/_dev/inbox`` and ``/_dev/inbox.json`` are the dev inbox (see
+:mod:`.dev_inbox`): no CORS headers there, so only the developer's own
+browser tab, not another site's page, can read the codes.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import json_depth
 from ..host_check import HostNotAllowed, refuse_other_hosts
+from . import dev_inbox
 from .errors import CognitoError
 from .service import CognitoService
 
@@ -85,6 +90,8 @@ def create_app(service: CognitoService, bound_host: str | None = None) -> Flask:
         "GlobalSignOut": service.global_sign_out,
         "RevokeToken": service.revoke_token,
         "GetTokensFromRefreshToken": service.get_tokens_from_refresh_token,
+        "ForgotPassword": service.forgot_password,
+        "ConfirmForgotPassword": service.confirm_forgot_password,
         "AdminGetUser": service.admin_get_user,
         "AdminDeleteUser": service.admin_delete_user,
         "ListUserPools": service.list_user_pools,
@@ -151,10 +158,14 @@ def create_app(service: CognitoService, bound_host: str | None = None) -> Flask:
             }
         )
 
+    app.register_blueprint(dev_inbox.blueprint(service), url_prefix="/_dev")
+
     @app.after_request
     def cors(response: Response) -> Response:
         if g.get("signed_operation"):
             return response  # no browser page may read, or send, an admin operation
+        if request.path.startswith("/_dev/"):
+            return response  # nor read the dev inbox
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date"
         return response

@@ -4,24 +4,40 @@ operation takes the request's JSON parameters and returns the response's, as
 the service model names them.
 
 Users sign in by email; their internal user name is a UUID, equal to ``sub``.
-Passwords are checked against the pool's policy and dropped: the local
-Cognito runs no password flows.
+Passwords are checked against the pool's policy and kept only as SRP
+verifiers (see :mod:`.srp`): a ``CUSTOM_AUTH`` that starts with ``SRP_A``
+checks them with ``PASSWORD_VERIFIER`` when the Define trigger asks for it.
+``ForgotPassword`` mails a code to the dev inbox; ``ConfirmForgotPassword``
+sets a new password with it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import hmac
+import logging
+import re
+import secrets
 import time
 import uuid
+from datetime import datetime, timezone
 from typing import Callable
 
 from . import ids
 from . import params as P
-from .config import CognitoEmulatorConfig
+from . import srp
+from .config import PASSWORD_ATTEMPTS_BEFORE_LOCKOUT, CognitoEmulatorConfig
 from .errors import (
     ACCESS_TOKEN_REVOKED,
+    ATTEMPT_LIMIT_EXCEEDED,
+    CODE_EXPIRED,
+    CODE_MISMATCH,
     EMAIL_EXISTS,
     INCORRECT_CREDENTIALS,
+    NO_VERIFIED_CONTACT,
+    PASSWORD_ATTEMPTS_EXCEEDED,
     REFRESH_TOKEN_EXPIRED,
     REFRESH_TOKEN_INVALID,
     REFRESH_TOKEN_REVOKED,
@@ -29,9 +45,11 @@ from .errors import (
     SESSION_EXPIRED,
     SESSION_INVALID,
     SESSION_USED,
+    TIMESTAMP_FORMAT,
     UNRECOGNIZABLE_LAMBDA_OUTPUT,
     USER_DOES_NOT_EXIST,
     USER_NOT_CONFIRMED,
+    USERNAME_CLIENT_NOT_FOUND,
     CognitoError,
     invalid_parameter,
     not_authorized,
@@ -69,9 +87,26 @@ CHALLENGE_NAMES = (
     "SMS_OTP", "PASSWORD", "WEB_AUTHN", "PASSWORD_SRP",
 )
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+#: The step a CUSTOM_AUTH with ``SRP_A`` starts with, as Define sees it.
+SRP_A = "SRP_A"
 CONFIRMED, UNCONFIRMED = "CONFIRMED", "UNCONFIRMED"
 #: Used sessions are kept this long past expiry, to name why they fail.
 _SESSION_RETENTION_SECONDS = 3600
+#: Random bytes of a SECRET_BLOCK (AWS's is an opaque blob of its own).
+_SECRET_BLOCK_BYTES = 96
+#: Failed password attempts are forgotten after this long without one (as on AWS).
+_FAILURES_FORGOTTEN_AFTER_SECONDS = 15 * 60
+#: ForgotPassword: codes live an hour (as on AWS); our own limits: at most
+#: this many codes per user an hour, and this many wrong codes per code.
+RESET_CODE_VALIDITY_SECONDS = 3600
+MAX_RESET_CODES_PER_HOUR = 5
+MAX_WRONG_RESET_CODES = 5
+#: AWS's default verification message (the pool sets no template).
+RESET_SUBJECT = "Your verification code"
+RESET_BODY = "Your verification code is {code}. "
+
+log = logging.getLogger("emulators.cognito")
 
 
 def _resource_not_found(message: str) -> CognitoError:
@@ -156,8 +191,11 @@ class CognitoService:
             created_at=now,
             modified_at=now,
         )
+        verifier = srp.make_verifier(self.pool.id, sub, password)
         try:
-            self.store.insert_user(user)
+            with self.store.transaction():
+                self.store.insert_user(user)
+                self.store.set_password_verifier(sub, verifier.salt_hex, verifier.verifier_hex)
         except KeyError:
             raise CognitoError("UsernameExistsException", EMAIL_EXISTS) from None
         result: dict = {"UserConfirmed": confirmed, "UserSub": sub}
@@ -192,10 +230,12 @@ class CognitoService:
         raise _unsupported(f"AuthFlow {flow}")
 
     def _start_custom_auth(self, client: Client, auth_parameters: dict[str, str]) -> dict:
+        """CUSTOM_AUTH; with ``CHALLENGE_NAME: SRP_A`` and ``SRP_A`` (Amplify's
+        CUSTOM_WITH_SRP) Define first sees an ``SRP_A`` step, and may ask for
+        PASSWORD_VERIFIER."""
         alias = P.require(auth_parameters, "USERNAME")
         self._check_secret_hash(client, auth_parameters.get("SECRET_HASH"), alias)
-        if "SRP_A" in auth_parameters:
-            raise _unsupported("CUSTOM_AUTH starting with SRP_A (the password + MFA variant)")
+        srp_a = _srp_a(auth_parameters)
         self._require_trigger("DefineAuthChallenge")
         user = self._find_user(alias)
         if user is None:
@@ -206,7 +246,8 @@ class CognitoService:
             raise CognitoError("UserNotConfirmedException", USER_NOT_CONFIRMED)
         else:
             identity = _identity(user)
-        return self._next_round(client, identity, alias, (), None)
+        history = (ChallengeResult(SRP_A, True, None),) if srp_a is not None else ()
+        return self._next_round(client, identity, alias, history, None, srp_a=srp_a)
 
     def respond_to_auth_challenge(self, params: dict) -> dict:
         client_id = P.client_id(params)
@@ -215,6 +256,8 @@ class CognitoService:
         responses = P.string_map(params, "ChallengeResponses") or {}
         client_metadata = P.string_map(params, "ClientMetadata")
         client = self._client(client_id)
+        if challenge_name == PASSWORD_VERIFIER:
+            return self._verify_password(client, token, responses, client_metadata)
         if challenge_name != CUSTOM_CHALLENGE:
             raise _unsupported(f"ChallengeName {challenge_name}")
         alias = P.require(responses, "USERNAME")
@@ -222,7 +265,7 @@ class CognitoService:
         answer = P.require(responses, "ANSWER")
         if token is None:
             raise invalid_parameter("Missing required parameter Session")
-        session = self._consume_session(client, token, challenge_name, alias)
+        session = self._consume_session(client, ids.digest(token), challenge_name, alias)
         identity = self._session_identity(session)
         self._require_trigger("VerifyAuthChallengeResponse")
         verdict = self.triggers.verify_auth_challenge_response(
@@ -238,9 +281,11 @@ class CognitoService:
         alias: str,
         history: tuple[ChallengeResult, ...],
         client_metadata: dict[str, str] | None,
+        srp_a: int | None = None,
     ) -> dict:
         """Ask Define what comes next; fail, issue tokens, or create the next
-        challenge and hand out a new session for it."""
+        challenge and hand out a new session for it. ``srp_a`` is the client's
+        SRP ``A`` in the round InitiateAuth started with it."""
         session = [result.event_shape() for result in history]
         decision = self.triggers.define_auth_challenge(client.client_id, identity, session, client_metadata)
         if decision["failAuthentication"]:
@@ -251,6 +296,8 @@ class CognitoService:
                 raise not_authorized(INCORRECT_CREDENTIALS)
             return {"ChallengeParameters": {}, "AuthenticationResult": self._issue_tokens(client, user)}
         challenge_name = decision["challengeName"]
+        if challenge_name == PASSWORD_VERIFIER:
+            return self._password_verifier_round(client, identity, alias, history, srp_a)
         if challenge_name != CUSTOM_CHALLENGE:
             if challenge_name in CHALLENGE_NAMES:
                 raise _unsupported(f"Challenge {challenge_name} from DefineAuthChallenge")
@@ -285,10 +332,11 @@ class CognitoService:
             "ChallengeParameters": {**public, "USERNAME": identity.username},
         }
 
-    def _consume_session(self, client: Client, token: str, challenge_name: str, alias: str) -> AuthSession:
-        """The session of this round, marked used; AWS's errors if it cannot be."""
+    def _consume_session(self, client: Client, digest: str | None, challenge_name: str, alias: str) -> AuthSession:
+        """The session of this round (by the digest of its token), marked
+        used; AWS's errors if it cannot be."""
         with self.store.transaction():
-            session = self.store.get_session(ids.digest(token))
+            session = self.store.get_session(digest) if digest is not None else None
             if session is None or session.client_id != client.client_id:
                 raise not_authorized(SESSION_INVALID)
             if session.used:
@@ -301,6 +349,235 @@ class CognitoService:
                 raise not_authorized(SESSION_INVALID)
             self.store.mark_session_used(session.digest)
         return session
+
+    # ----- passwords (SRP) ------------------------------------------------------
+    def _password_verifier_round(
+        self, client: Client, identity: AuthIdentity, alias: str,
+        history: tuple[ChallengeResult, ...], srp_a: int | None,
+    ) -> dict:
+        """Define asked for PASSWORD_VERIFIER: answer the client's ``A`` with
+        ``B``, the salt and a SECRET_BLOCK, and keep the key the client must
+        prove it derived. An unknown user, or one without a verifier (a state
+        file from before passwords were kept), gets a stand-in verifier: the
+        same-looking challenge, that no password passes."""
+        if srp_a is None or [step.challenge_name for step in history] != [SRP_A]:
+            raise CognitoError(
+                "InvalidLambdaResponseException",
+                "DefineAuthChallenge asked for PASSWORD_VERIFIER, which only answers the SRP_A of InitiateAuth.",
+            )
+        stored = None if identity.user_not_found else self.store.get_credentials(identity.username)
+        if stored is not None and stored.salt and stored.verifier:
+            verifier, stand_in = srp.PasswordVerifier.from_hex(stored.salt, stored.verifier), False
+        else:
+            verifier, stand_in = self._stand_in_verifier(identity.username), True
+        exchange = srp.server_exchange(srp.COGNITO, verifier.verifier, srp_a)
+        secret_block = secrets.token_bytes(_SECRET_BLOCK_BYTES)
+        token = ids.opaque_token(144)
+        now = self.clock()
+        with self.store.transaction():
+            self.store.delete_sessions_expired_before(now - _SESSION_RETENTION_SECONDS)
+            self.store.insert_session(
+                AuthSession(
+                    digest=ids.digest(token),
+                    client_id=client.client_id,
+                    username=identity.username,
+                    alias=alias,
+                    user_not_found=identity.user_not_found,
+                    history=history,
+                    challenge_name=PASSWORD_VERIFIER,
+                    private_parameters={},
+                    challenge_metadata=None,
+                    expires_at=now + self.config.session_validity_seconds,
+                    used=False,
+                    srp={
+                        "key": srp.password_key(exchange).hex(),
+                        "salt": verifier.salt_hex,
+                        "standIn": stand_in,
+                    },
+                    secret_block_digest=_bytes_digest(secret_block),
+                )
+            )
+        return {
+            "ChallengeName": PASSWORD_VERIFIER,
+            "Session": token,
+            "ChallengeParameters": {
+                "SALT": verifier.salt_hex,
+                "SECRET_BLOCK": base64.b64encode(secret_block).decode(),
+                "SRP_B": format(exchange.B, "x"),
+                "USERNAME": identity.username,
+                "USER_ID_FOR_SRP": identity.username,
+            },
+        }
+
+    def _stand_in_verifier(self, username: str) -> srp.PasswordVerifier:
+        """The same salt every time for the same name (keyed by the pool's
+        secret salt, like the decoy user names), and a verifier of no known
+        password."""
+        key = self.pool.decoy_salt.encode()
+        salt = hmac.new(key, f"srp-salt:{username}".encode(), "sha256").digest()[: srp.SALT_BYTES]
+        x = int.from_bytes(hmac.new(key, f"srp-x:{username}".encode(), "sha256").digest(), "big")
+        return srp.PasswordVerifier(srp.cognito_pad(int.from_bytes(salt, "big")), srp.verifier(srp.COGNITO, x))
+
+    def _verify_password(
+        self, client: Client, token: str | None, responses: dict[str, str], client_metadata: dict[str, str] | None
+    ) -> dict:
+        """RespondToAuthChallenge PASSWORD_VERIFIER: check the password claim
+        (the echoed SECRET_BLOCK, a current TIMESTAMP, the signature), count
+        failures towards the lockout, then ask Define what comes next. The
+        session is found by ``Session``, or by the SECRET_BLOCK when a client
+        sends no ``Session`` (as pycognito does)."""
+        alias = P.require(responses, "USERNAME")
+        self._check_secret_hash(client, responses.get("SECRET_HASH"), alias)
+        secret_block_text = P.require(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
+        signature = P.require(responses, "PASSWORD_CLAIM_SIGNATURE")
+        timestamp_text = P.require(responses, "TIMESTAMP")
+        try:
+            timestamp = srp.parse_timestamp(timestamp_text)
+        except ValueError:
+            raise invalid_parameter(TIMESTAMP_FORMAT) from None
+        secret_block = _b64decode(secret_block_text)
+        if token is not None:
+            digest = ids.digest(token)
+        else:
+            digest = self.store.find_session_by_secret_block(_bytes_digest(secret_block)) if secret_block else None
+        session = self._consume_session(client, digest, PASSWORD_VERIFIER, alias)
+        identity = self._session_identity(session)
+        user_id = identity.username
+        now = self.clock()
+        counted = not identity.user_not_found
+        if counted:
+            stored = self.store.get_credentials(user_id)
+            if stored is not None and stored.locked_until is not None and stored.locked_until > now:
+                raise not_authorized(PASSWORD_ATTEMPTS_EXCEEDED)
+        else:
+            stored = None
+        state = session.srp or {}
+        echoed = secret_block is not None and hmac.compare_digest(
+            _bytes_digest(secret_block), session.secret_block_digest or ""
+        )
+        if not echoed or not srp.timestamp_is_current(timestamp, now):
+            # Not evidence about the password: the session ends, nothing is counted.
+            raise not_authorized(INCORRECT_CREDENTIALS)
+        expected = srp.claim_signature(
+            bytes.fromhex(state["key"]), self.pool.id, user_id, secret_block, timestamp_text
+        )
+        still_the_password = stored is not None and stored.salt == state.get("salt")
+        correct = srp.signature_matches(expected, signature) and not state.get("standIn") and still_the_password
+        if not correct:
+            if counted:
+                self._count_password_failure(user_id, now)
+            raise not_authorized(INCORRECT_CREDENTIALS)
+        self.store.clear_password_failures(user_id)
+        result = ChallengeResult(PASSWORD_VERIFIER, True, None)
+        return self._next_round(client, identity, session.alias, (*session.history, result), client_metadata)
+
+    def _count_password_failure(self, username: str, now: float) -> None:
+        """One more failure; from the fifth in a row, each locks the password
+        for ``password_lockout_seconds``. Failures are forgotten after 15
+        minutes without one."""
+        with self.store.transaction():
+            stored = self.store.get_credentials(username)
+            failures = stored.failed_attempts if stored is not None else 0
+            last = stored.last_failed_at if stored is not None else None
+            if last is not None and now - last > _FAILURES_FORGOTTEN_AFTER_SECONDS:
+                failures = 0
+            failures += 1
+            locked_until = (
+                now + self.config.password_lockout_seconds if failures >= PASSWORD_ATTEMPTS_BEFORE_LOCKOUT else None
+            )
+            self.store.record_password_failure(username, failures, now, locked_until)
+
+    # ----- forgotten passwords --------------------------------------------------
+    def forgot_password(self, params: dict) -> dict:
+        """Mail a 6-digit code to the user's verified email (the dev inbox).
+        Under PreventUserExistenceErrors ENABLED an unknown user gets the same
+        kind of answer, and nothing is sent."""
+        client_id = P.client_id(params)
+        username = P.username(params)
+        secret_hash = P.string(params, "SecretHash", required=False, max_len=128, pattern=P.SECRET_HASH)
+        P.string_map(params, "ClientMetadata")  # for a custom message trigger, which the pool has not
+        client = self._client(client_id)
+        self._check_secret_hash(client, secret_hash, username)
+        user = self._find_user(username)
+        if user is None:
+            if self.config.prevent_user_existence_errors == "LEGACY":
+                raise CognitoError("UserNotFoundException", USERNAME_CLIENT_NOT_FOUND)
+            return _code_delivery(self._stand_in_destination(username))
+        if user.attributes.get("email_verified") != "true":
+            raise invalid_parameter(NO_VERIFIED_CONTACT)
+        now = self.clock()
+        code = f"{secrets.randbelow(10**6):06d}"
+        with self.store.transaction():
+            if self.store.count_reset_requests_since(user.username, now - 3600) >= MAX_RESET_CODES_PER_HOUR:
+                raise CognitoError("LimitExceededException", ATTEMPT_LIMIT_EXCEEDED)
+            self.store.put_reset_code(
+                user.username, self._code_digest(user.username, code), now + RESET_CODE_VALIDITY_SECONDS, now
+            )
+            self.store.add_message(user.email, RESET_SUBJECT, RESET_BODY.format(code=code), code, now)
+        log.info("[local Cognito] password reset code for %s: %s", user.email, code)
+        return _code_delivery(_masked(user.email))
+
+    def confirm_forgot_password(self, params: dict) -> dict:
+        """Set a new password with the code ForgotPassword mailed: it must be
+        the latest, unexpired (1 hour) and right; 5 wrong codes spend it. The
+        new password meets the policy, and clears any lockout."""
+        client_id = P.client_id(params)
+        username = P.username(params)
+        code = P.string(params, "ConfirmationCode", max_len=2048, pattern=_NOT_SPACE)
+        password = P.string(params, "Password", max_len=256, pattern=_NOT_SPACE)
+        secret_hash = P.string(params, "SecretHash", required=False, max_len=128, pattern=P.SECRET_HASH)
+        P.string_map(params, "ClientMetadata")
+        client = self._client(client_id)
+        self._check_secret_hash(client, secret_hash, username)
+        user = self._find_user(username)
+        if user is None and self.config.prevent_user_existence_errors == "LEGACY":
+            raise CognitoError("UserNotFoundException", USERNAME_CLIENT_NOT_FOUND)
+        check_password(password)
+        if user is None:
+            raise CognitoError("CodeMismatchException", CODE_MISMATCH)
+        verifier = srp.make_verifier(self.pool.id, user.username, password)
+        with self.store.transaction():
+            record = self.store.get_reset_code(user.username)
+            if record is None or record.expires_at <= self.clock():
+                failure = CognitoError("ExpiredCodeException", CODE_EXPIRED)
+            elif record.failed_attempts >= MAX_WRONG_RESET_CODES:
+                failure = CognitoError("LimitExceededException", ATTEMPT_LIMIT_EXCEEDED)
+            elif not hmac.compare_digest(self._code_digest(user.username, code), record.code_digest):
+                self.store.count_failed_reset_attempt(user.username)
+                failure = CognitoError("CodeMismatchException", CODE_MISMATCH)
+            else:
+                failure = None
+                self.store.delete_reset_code(user.username)
+                self.store.set_password_verifier(user.username, verifier.salt_hex, verifier.verifier_hex)
+        if failure is not None:
+            raise failure
+        return {}
+
+    def _code_digest(self, username: str, code: str) -> str:
+        return hmac.new(self.pool.decoy_salt.encode(), f"reset:{username}:{code}".encode(), "sha256").hexdigest()
+
+    def _stand_in_destination(self, name: str) -> str:
+        """Where an unknown user's code "went": the name masked when it is an
+        email, else a made-up masked address, the same each time."""
+        if EMAIL.match(name):
+            return _masked(name)
+        digest = hmac.new(self.pool.decoy_salt.encode(), f"destination:{email_key(name)}".encode(), "sha256").digest()
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        return f"{letters[digest[0] % 26]}***@{letters[digest[1] % 26]}***"
+
+    # ----- dev inbox ------------------------------------------------------------
+    def inbox(self, recipient: str | None = None) -> list[dict]:
+        """The mails "sent", newest first, shaped like the local Authsignal's."""
+        return [
+            {
+                "to": m.recipient,
+                "subject": m.subject,
+                "body": m.body,
+                "code": m.code,
+                "sentAt": _iso8601(m.sent_at),
+            }
+            for m in self.store.messages(recipient)
+        ]
 
     def _session_identity(self, session: AuthSession) -> AuthIdentity:
         if session.user_not_found:
@@ -550,6 +827,46 @@ class CognitoService:
         expected = ids.secret_hash(client.secret, username, client.client_id)
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise not_authorized(f"Unable to verify secret hash for client {client.client_id}")
+
+
+_NOT_SPACE = re.compile(r"^[\S]+$")
+
+
+def _srp_a(auth_parameters: dict[str, str]) -> int | None:
+    """The client's ``A`` when CUSTOM_AUTH starts with SRP (``CHALLENGE_NAME:
+    SRP_A`` and ``SRP_A``), else None."""
+    challenge = auth_parameters.get("CHALLENGE_NAME")
+    if challenge is None and "SRP_A" not in auth_parameters:
+        return None
+    if challenge not in (None, SRP_A):
+        raise invalid_parameter(f"CHALLENGE_NAME {challenge} is not supported; a CUSTOM_AUTH may start with SRP_A.")
+    text = P.require(auth_parameters, "SRP_A")
+    try:
+        value = srp.parse_public_value(text)
+    except ValueError:
+        raise invalid_parameter("SRP_A must be a hexadecimal number.") from None
+    if value % srp.COGNITO.N == 0:
+        raise invalid_parameter("SRP_A is not a valid SRP value.")
+    return value
+
+
+def _b64decode(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        return None
+
+
+def _bytes_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _code_delivery(destination: str) -> dict:
+    return {"CodeDeliveryDetails": {"Destination": destination, "DeliveryMedium": "EMAIL", "AttributeName": "email"}}
+
+
+def _iso8601(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _secret_hash_missing(client: Client) -> str:

@@ -1,8 +1,10 @@
 """Storage of the local Cognito: the pool (with its signing key), the app
-client, users, auth sessions and refresh tokens.
+client, users and their password verifiers, auth sessions, refresh tokens,
+password-reset codes and the dev inbox.
 
-Sessions and refresh tokens are stored by SHA-256 digest only, so a state
-file never holds a usable token.
+Sessions, refresh tokens, SRP secret blocks and reset codes are stored by
+SHA-256 digest only, and passwords only as SRP verifiers (salt and
+``g^x``), so a state file never holds a usable token or a password.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     private_parameters TEXT NOT NULL,
     challenge_metadata TEXT,
     expires_at         REAL NOT NULL,
-    used               INTEGER NOT NULL DEFAULT 0
+    used               INTEGER NOT NULL DEFAULT 0,
+    srp                TEXT,
+    secret_block_digest TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
 CREATE TABLE IF NOT EXISTS refresh_tokens (
@@ -67,11 +71,39 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     usable_until REAL
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_by_user ON refresh_tokens (username);
+CREATE TABLE IF NOT EXISTS passwords (
+    username        TEXT PRIMARY KEY REFERENCES users(username) ON DELETE CASCADE,
+    salt            TEXT,
+    verifier        TEXT,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    last_failed_at  REAL,
+    locked_until    REAL
+);
+CREATE TABLE IF NOT EXISTS reset_codes (
+    username        TEXT PRIMARY KEY REFERENCES users(username) ON DELETE CASCADE,
+    code_digest     TEXT NOT NULL,
+    expires_at      REAL NOT NULL,
+    failed_attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS reset_requests (
+    username     TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+    requested_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reset_requests_by_user ON reset_requests (username, requested_at);
+CREATE TABLE IF NOT EXISTS inbox (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    recipient TEXT NOT NULL,
+    subject   TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    code      TEXT,
+    sent_at   REAL NOT NULL
+);
 """
 
 #: Columns added since the first state files; :meth:`CognitoStore._migrate`
 #: adds them to an older file's table.
 _ADDED_REFRESH_TOKEN_COLUMNS = {"family": "TEXT", "usable_until": "REAL"}
+_ADDED_SESSION_COLUMNS = {"srp": "TEXT", "secret_block_digest": "TEXT"}
 
 
 @dataclass(frozen=True)
@@ -136,6 +168,45 @@ class AuthSession:
     challenge_metadata: str | None
     expires_at: float
     used: bool
+    #: A PASSWORD_VERIFIER session's SRP state: the key the client must sign
+    #: with (hex), the salt it was derived with (a reset in between makes the
+    #: claim fail) and whether it is a stand-in for an unknown user.
+    srp: dict | None = None
+    #: SHA-256 of the SECRET_BLOCK handed out with a PASSWORD_VERIFIER challenge.
+    secret_block_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A user's password, as a verifier (None for users from state files
+    written before passwords were kept), and their failed attempts."""
+
+    username: str
+    salt: str | None
+    verifier: str | None
+    failed_attempts: int
+    last_failed_at: float | None
+    locked_until: float | None
+
+
+@dataclass(frozen=True)
+class ResetCode:
+    username: str
+    code_digest: str
+    expires_at: float
+    failed_attempts: int
+
+
+@dataclass(frozen=True)
+class Message:
+    """An email of the dev inbox."""
+
+    id: int
+    recipient: str
+    subject: str
+    body: str
+    code: str | None
+    sent_at: float
 
 
 @dataclass(frozen=True)
@@ -178,6 +249,13 @@ class CognitoStore(TypedStore):
             # Before rotation, each token was a family of its own.
             db.execute("UPDATE refresh_tokens SET family = jti WHERE family IS NULL")
             db.execute("CREATE INDEX IF NOT EXISTS refresh_tokens_by_family ON refresh_tokens (family)")
+            present = {row["name"] for row in db.execute("PRAGMA table_info(sessions)")}
+            for column, kind in _ADDED_SESSION_COLUMNS.items():
+                if column not in present:
+                    db.execute(f"ALTER TABLE sessions ADD COLUMN {column} {kind}")
+            db.execute(
+                "CREATE INDEX IF NOT EXISTS sessions_by_secret_block ON sessions (secret_block_digest)"
+            )
 
     # pool and client
     def get_pool(self) -> Pool | None:
@@ -252,12 +330,16 @@ class CognitoStore(TypedStore):
     def insert_session(self, session: AuthSession) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO sessions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO sessions (digest, client_id, username, alias, user_not_found, history,"
+                " challenge_name, private_parameters, challenge_metadata, expires_at, used, srp,"
+                " secret_block_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (session.digest, session.client_id, session.username, session.alias,
                  int(session.user_not_found),
                  json.dumps([result.__dict__ for result in session.history]),
                  session.challenge_name, json.dumps(session.private_parameters),
-                 session.challenge_metadata, session.expires_at, int(session.used)),
+                 session.challenge_metadata, session.expires_at, int(session.used),
+                 json.dumps(session.srp) if session.srp is not None else None,
+                 session.secret_block_digest),
             )
 
     def get_session(self, digest: str) -> AuthSession | None:
@@ -272,8 +354,17 @@ class CognitoStore(TypedStore):
                 "history": tuple(ChallengeResult(**item) for item in json.loads(row["history"])),
                 "private_parameters": json.loads(row["private_parameters"]),
                 "used": bool(row["used"]),
+                "srp": json.loads(row["srp"]) if row["srp"] else None,
             }
         )
+
+    def find_session_by_secret_block(self, secret_block_digest: str) -> str | None:
+        """The digest of the session that handed out this SECRET_BLOCK."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT digest FROM sessions WHERE secret_block_digest = ?", (secret_block_digest,)
+            ).fetchone()
+        return row["digest"] if row else None
 
     def mark_session_used(self, digest: str) -> None:
         with self.transaction() as db:
@@ -282,6 +373,91 @@ class CognitoStore(TypedStore):
     def delete_sessions_expired_before(self, cutoff: float) -> None:
         with self.transaction() as db:
             db.execute("DELETE FROM sessions WHERE expires_at < ?", (cutoff,))
+
+    # passwords (SRP verifiers) and failed attempts
+    def get_credentials(self, username: str) -> Credentials | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM passwords WHERE username = ?", (username,)).fetchone()
+        return Credentials(**dict(row)) if row else None
+
+    def set_password_verifier(self, username: str, salt: str, verifier: str) -> None:
+        """A new password: its verifier, and no failed attempts or lockout."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO passwords (username, salt, verifier) VALUES (?,?,?)"
+                " ON CONFLICT(username) DO UPDATE SET salt = excluded.salt, verifier = excluded.verifier,"
+                " failed_attempts = 0, last_failed_at = NULL, locked_until = NULL",
+                (username, salt, verifier),
+            )
+
+    def record_password_failure(self, username: str, failed_attempts: int, now: float,
+                                locked_until: float | None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO passwords (username, failed_attempts, last_failed_at, locked_until)"
+                " VALUES (?,?,?,?) ON CONFLICT(username) DO UPDATE SET"
+                " failed_attempts = excluded.failed_attempts, last_failed_at = excluded.last_failed_at,"
+                " locked_until = excluded.locked_until",
+                (username, failed_attempts, now, locked_until),
+            )
+
+    def clear_password_failures(self, username: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE passwords SET failed_attempts = 0, last_failed_at = NULL, locked_until = NULL"
+                " WHERE username = ?",
+                (username,),
+            )
+
+    # password reset codes
+    def get_reset_code(self, username: str) -> ResetCode | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM reset_codes WHERE username = ?", (username,)).fetchone()
+        return ResetCode(**dict(row)) if row else None
+
+    def put_reset_code(self, username: str, code_digest: str, expires_at: float, requested_at: float) -> None:
+        """The user's one valid code (a new one replaces any earlier), and the request, for the limit."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO reset_codes (username, code_digest, expires_at, failed_attempts)"
+                " VALUES (?,?,?,0)",
+                (username, code_digest, expires_at),
+            )
+            db.execute("INSERT INTO reset_requests VALUES (?,?)", (username, requested_at))
+
+    def count_failed_reset_attempt(self, username: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE reset_codes SET failed_attempts = failed_attempts + 1 WHERE username = ?", (username,)
+            )
+
+    def delete_reset_code(self, username: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM reset_codes WHERE username = ?", (username,))
+
+    def count_reset_requests_since(self, username: str, since: float) -> int:
+        with self.transaction() as db:
+            db.execute("DELETE FROM reset_requests WHERE requested_at <= ?", (since - 86400,))
+            return db.execute(
+                "SELECT COUNT(*) FROM reset_requests WHERE username = ? AND requested_at > ?", (username, since)
+            ).fetchone()[0]
+
+    # dev inbox
+    def add_message(self, recipient: str, subject: str, body: str, code: str | None, sent_at: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO inbox (recipient, subject, body, code, sent_at) VALUES (?,?,?,?,?)",
+                (recipient, subject, body, code, sent_at),
+            )
+
+    def messages(self, recipient: str | None = None, limit: int = 200) -> list[Message]:
+        """Newest first; ``recipient`` compared case-insensitively."""
+        query, params = "SELECT * FROM inbox", ()
+        if recipient is not None:
+            query, params = query + " WHERE recipient = ? COLLATE NOCASE", (recipient,)
+        with self.transaction() as db:
+            rows = db.execute(query + " ORDER BY id DESC LIMIT ?", (*params, limit)).fetchall()
+        return [Message(**dict(row)) for row in rows]
 
     # refresh tokens
     def insert_refresh_token(self, token: RefreshToken) -> None:

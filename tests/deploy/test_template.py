@@ -21,7 +21,7 @@ TRIGGER_MODULES = {
 }
 #: What lambdas/settings.py reads.
 LAMBDA_SETTINGS = {"AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET_PARAMETER", "AUTHSIGNAL_ACTION", "AUTHSIGNAL_SECRET",
-                   "AUTHSIGNAL_TIMEOUT_SECONDS"}
+                   "AUTHSIGNAL_TIMEOUT_SECONDS", "SIGN_IN_FLOW"}
 
 
 @pytest.fixture(scope="module")
@@ -103,6 +103,38 @@ def test_refresh_token_rotation_is_a_parameter_off_by_default(resources, templat
     }
 
 
+def test_the_sign_in_flow_is_a_parameter_that_reaches_define_create_and_verify(resources, template):
+    """Passwordless by default; the values are those lambdas/settings.py accepts,
+    and the three triggers that decide or run the steps all get it."""
+    from lambdas.settings import PASSWORDLESS, SIGN_IN_FLOWS
+
+    parameter = template["Parameters"]["SignInFlow"]
+    functions = trigger_functions(resources)
+
+    assert parameter["Type"] == "String"
+    assert parameter["Default"] == PASSWORDLESS
+    assert parameter["AllowedValues"] == list(SIGN_IN_FLOWS)
+    for trigger in ("DefineAuthChallenge", "CreateAuthChallenge", "VerifyAuthChallengeResponse"):
+        variables = resources[functions[trigger]]["Properties"]["Environment"]["Variables"]
+        assert variables["SIGN_IN_FLOW"] == {"Ref": "SignInFlow"}, trigger
+    pre_sign_up = resources[functions["PreSignUp"]]["Properties"]
+    assert "SIGN_IN_FLOW" not in pre_sign_up.get("Environment", {}).get("Variables", {})
+
+
+def test_neither_flow_lets_a_password_alone_sign_in(resources):
+    """password_mfa runs through CUSTOM_AUTH with SRP too: whatever SignInFlow
+    says, the client allows neither USER_SRP_AUTH nor USER_PASSWORD_AUTH, and
+    the local Cognito's default client is the same."""
+    from emulators.cognito.config import DEFAULT_EXPLICIT_AUTH_FLOWS
+
+    client = resources["UserPoolClient"]["Properties"]
+
+    assert client["ExplicitAuthFlows"] == ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    assert list(DEFAULT_EXPLICIT_AUTH_FLOWS) == client["ExplicitAuthFlows"]
+    assert "SignInFlow" not in str(client)
+    assert "SignInFlow" in str(resources["DefineAuthChallengeFunction"])
+
+
 def test_the_sign_up_dummy_password_meets_the_pool_policy(resources):
     policy = resources["UserPool"]["Properties"]["Policies"]["PasswordPolicy"]
 
@@ -119,7 +151,7 @@ def test_triggers_get_only_settings_the_code_reads_and_never_the_secret_itself(r
         assert variables <= LAMBDA_SETTINGS
         assert "AUTHSIGNAL_SECRET" not in variables
         if trigger in ("CreateAuthChallenge", "VerifyAuthChallengeResponse"):
-            assert variables == {"AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET_PARAMETER", "AUTHSIGNAL_ACTION"}
+            assert variables == {"AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET_PARAMETER", "AUTHSIGNAL_ACTION", "SIGN_IN_FLOW"}
         assert function["Timeout"] <= 5, "Cognito waits 5 seconds for a trigger"
     # The secret key is never a stack parameter: only the name of the SSM parameter holding it.
     assert {name for name in template["Parameters"] if name.startswith("Authsignal")} == {

@@ -1,15 +1,18 @@
 // The client calls of Authsignal's Cognito + Amplify example SPA, unmodified in
 // what they send: aws-amplify v6 against the local Cognito, the Web SDK's
 // popup against the local Authsignal. Bundled by `make setup` (esbuild) into
-// build/amplify-client.js; tests/e2e/test_guide_amplify_client.py loads the
-// bundle into a page and calls `window.guide.*` one step at a time, so it can
-// check what each step returns. Results are plain JSON for page.evaluate.
+// build/amplify-client.js; tests/e2e/test_guide_amplify_client.py (passwordless)
+// and tests/e2e/test_guide_amplify_srp.py (password + MFA) load the bundle into
+// a page and call `window.guide.*` one step at a time, so they can check what
+// each step returns. Results are plain JSON for page.evaluate.
 
 import { Amplify } from "aws-amplify";
 import {
+  confirmResetPassword,
   confirmSignIn,
   fetchAuthSession,
   getCurrentUser,
+  resetPassword,
   signIn,
   signOut,
   signUp,
@@ -60,6 +63,29 @@ export async function signUpIfNew(email) {
 
 export async function startSignIn(email) {
   return signIn({ username: email, options: { authFlowType: "CUSTOM_WITHOUT_SRP" } });
+}
+
+// The guide's password + MFA variant: a real password at sign-up (kept by
+// Cognito as an SRP verifier), then CUSTOM_WITH_SRP: Amplify proves the
+// password (PASSWORD_VERIFIER) inside signIn, and the next step is the same
+// Authsignal challenge.
+export async function signUpWithPassword(email, password) {
+  return signUp({ username: email, password, options: { userAttributes: { email } } });
+}
+
+export async function startSignInWithPassword(email, password) {
+  return signIn({ username: email, password, options: { authFlowType: "CUSTOM_WITH_SRP" } });
+}
+
+// Forgotten password: ForgotPassword mails a code, ConfirmForgotPassword sets
+// the new password with it.
+export async function requestPasswordReset(email) {
+  return resetPassword({ username: email });
+}
+
+export async function confirmPasswordReset(email, confirmationCode, newPassword) {
+  await confirmResetPassword({ username: email, confirmationCode, newPassword });
+  return { reset: true };
 }
 
 // Resolves with { token } once the pre-built UI in the popup is done.
@@ -124,6 +150,10 @@ const guide = {
   configure,
   signUpIfNew,
   startSignIn,
+  signUpWithPassword,
+  startSignInWithPassword,
+  requestPasswordReset,
+  confirmPasswordReset,
   launchPopup,
   answerChallenge,
   currentUser,

@@ -28,6 +28,26 @@ def triggers(fake_triggers) -> FakeTriggers:
 
 
 @pytest.fixture
+def password_mfa(monkeypatch, triggers) -> FakeTriggers:
+    """SIGN_IN_FLOW=password_mfa for the test, and the project's own Define
+    trigger (which reads it at each call) in place of the fake one; Create and
+    Verify stay fake, so no Authsignal is needed."""
+    import lambdas.define_auth_challenge
+    from lambdas.challenge import CHALLENGE_METADATA
+
+    def create(event, context):
+        # The fake challenge, marked as the project's own, as Define expects.
+        event = FakeTriggers.create(event, context)
+        event["response"]["challengeMetadata"] = CHALLENGE_METADATA
+        return event
+
+    monkeypatch.setenv("SIGN_IN_FLOW", "password_mfa")
+    triggers.replace("DefineAuthChallenge", lambdas.define_auth_challenge.handler)
+    triggers.replace("CreateAuthChallenge", create)
+    return triggers
+
+
+@pytest.fixture
 def cognito(cognito_emulator):
     """boto3, unsigned, pointed at the session's local Cognito."""
     return cognito_client(cognito_emulator)

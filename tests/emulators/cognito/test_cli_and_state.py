@@ -152,3 +152,36 @@ def test_a_state_file_of_another_region_is_refused(tmp_path):
 
     with pytest.raises(ValueError, match="in us-east-1"):
         CognitoEmulator(CognitoEmulatorConfig(state_path=state, region="eu-west-1"))
+
+
+def test_the_cli_prints_its_dev_inbox_and_takes_a_lockout_period():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulators.cognito", "--port", "0", "--password-lockout-seconds", "5"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        fields = read_banner(process)
+        inbox_url = fields["dev inbox"].split()[0]
+        assert inbox_url == f"{fields['endpoint URL']}/_dev/inbox"
+        assert requests.get(f"{inbox_url}.json", timeout=5).json() == []
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("value", ["0", "901", "soon"])
+def test_the_cli_refuses_a_lockout_period_out_of_range(value):
+    result = subprocess.run(
+        [sys.executable, "-m", "emulators.cognito", "--password-lockout-seconds", value],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )
+
+    assert result.returncode == 2
+    assert "--password-lockout-seconds" in result.stderr
+
+
+def test_the_config_refuses_a_lockout_period_out_of_range():
+    for seconds in (0, -1, 901):
+        with pytest.raises(ValueError, match="password_lockout_seconds"):
+            CognitoEmulatorConfig(password_lockout_seconds=seconds)

@@ -93,3 +93,37 @@ def test_a_token_won_by_another_user_is_refused(cognito, local_cognito, authsign
 
     assert "AuthenticationResult" not in retry
     assert retry["ChallengeName"] == "CUSTOM_CHALLENGE"
+
+
+def test_password_then_the_authsignal_challenge(monkeypatch, cognito, local_cognito, authsignal_emulator, email):
+    """SIGN_IN_FLOW=password_mfa (read by the triggers at each call): pycognito's
+    SRP client proves the password, then the Authsignal challenge as above."""
+    from .srp_client import OTHER_PASSWORD, SrpClient, sign_up_with_password
+
+    monkeypatch.setenv("SIGN_IN_FLOW", "password_mfa")
+    sub = sign_up_with_password(cognito, local_cognito, email)
+    with pytest.raises(cognito.exceptions.NotAuthorizedException, match="Incorrect username or password."):
+        cognito.initiate_auth(  # no password: no sign-in
+            ClientId=local_cognito.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters={"USERNAME": email}
+        )
+    with pytest.raises(cognito.exceptions.NotAuthorizedException, match="Incorrect username or password."):
+        SrpClient(cognito, local_cognito, email, password=OTHER_PASSWORD).password_step()
+
+    challenge = SrpClient(cognito, local_cognito, email).password_step(ClientMetadata={"locale": "en"})
+
+    assert challenge["ChallengeName"] == "CUSTOM_CHALLENGE"
+    assert challenge["ChallengeParameters"]["USERNAME"] == sub
+    assert challenge["ChallengeParameters"]["url"].startswith(f"{authsignal_emulator.origin}/challenge?token=")
+    token = complete_challenge(authsignal_emulator, track_of(challenge), email)
+    result = respond(cognito, local_cognito, challenge, token)["AuthenticationResult"]
+    assert cognito.get_user(AccessToken=result["AccessToken"])["Username"] == sub
+
+
+def test_passwordless_mode_refuses_the_password_flow(monkeypatch, cognito, local_cognito, email):
+    from .srp_client import SrpClient, sign_up_with_password
+
+    monkeypatch.delenv("SIGN_IN_FLOW", raising=False)
+    sign_up_with_password(cognito, local_cognito, email)
+
+    with pytest.raises(cognito.exceptions.NotAuthorizedException, match="Incorrect username or password."):
+        SrpClient(cognito, local_cognito, email).start()

@@ -12,6 +12,13 @@ IDEMPOTENCY_KEY = "authsignalIdempotencyKey"
 #: pre-built UI's url carries to the browser. Verify refuses that token as an
 #: answer, whatever Authsignal's validate would say about it.
 TRACK_TOKEN_HASH = "authsignalTrackTokenSha256"
+#: Private challenge parameter: "ALLOW" when Create, after a password, let
+#: Authsignal's rules skip the challenge. Only then may Verify accept the
+#: track token (and only if Authsignal's validate says ALLOW too).
+RULES_ALLOWED = "authsignalRulesAllowed"
+ALLOW = "ALLOW"
+#: Outcomes of Authsignal's rules that end the sign-in.
+REFUSED_STATES = ("BLOCK", "REVIEW_REQUIRED")
 
 
 def token_hash(token: str) -> str:

@@ -4,6 +4,13 @@ pre-built UI's ``url`` to the client as the public challenge parameter.
 The private parameters tie the challenge to its Authsignal action and keep a
 hash of the url's track token, so Verify can refuse that token as an answer.
 
+The device id, address and user agent the app sends as ``ClientMetadata`` go
+to Authsignal for its rules. Their outcome is passed on as ``state``: with
+``ALLOW`` after a password (``SIGN_IN_FLOW=password_mfa``) the track token
+goes to the server that called Cognito, which answers with it at once; in the
+passwordless flow an email alone proves nothing, so ``ALLOW`` still shows the
+challenge. ``BLOCK`` and ``REVIEW_REQUIRED`` offer no challenge at all.
+
 An Authsignal failure raises, which Cognito reports to the client as
 ``UserLambdaValidationException``: there is no challenge to offer without it.
 """
@@ -13,8 +20,20 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from .authsignal_client import authsignal_client
-from .challenge import CHALLENGE_METADATA, CUSTOM_CHALLENGE, IDEMPOTENCY_KEY, TRACK_TOKEN_HASH, token_hash
-from .settings import AuthsignalSettings
+from .challenge import (
+    ALLOW,
+    CHALLENGE_METADATA,
+    CUSTOM_CHALLENGE,
+    IDEMPOTENCY_KEY,
+    REFUSED_STATES,
+    RULES_ALLOWED,
+    TRACK_TOKEN_HASH,
+    token_hash,
+)
+from .settings import PASSWORD_MFA, AuthsignalSettings, sign_in_flow
+
+#: ClientMetadata keys passed on to Authsignal as track attributes.
+RULES_ATTRIBUTES = ("deviceId", "ipAddress", "userAgent")
 
 
 def handler(event: dict, context) -> dict:
@@ -23,19 +42,39 @@ def handler(event: dict, context) -> dict:
         raise ValueError(f"unexpected challenge {request.get('challengeName')!r}")
     attributes = request["userAttributes"]
     settings = AuthsignalSettings.from_environment()
+    flow = sign_in_flow()
 
-    # Never pass None values: the 4.1.0 SDK strips them from the body but not
-    # from Content-Length, and the request hangs.
-    track_attributes = {"email": attributes["email"]} if attributes.get("email") else {}
-    result = authsignal_client(settings).track(attributes["sub"], settings.action, track_attributes)
+    result = authsignal_client(settings).track(attributes["sub"], settings.action, _track_attributes(request))
+    token = track_token(result)
+    state = result.get("state") or "CHALLENGE_REQUIRED"
+    allowed = state == ALLOW and flow == PASSWORD_MFA
 
-    response["publicChallengeParameters"] = {"url": result["url"]}
+    if state in REFUSED_STATES:
+        response["publicChallengeParameters"] = {"state": state}
+    elif allowed:
+        response["publicChallengeParameters"] = {"state": ALLOW, "token": token}
+    else:
+        response["publicChallengeParameters"] = {"url": result["url"], "state": "CHALLENGE_REQUIRED"}
     response["privateChallengeParameters"] = {
         IDEMPOTENCY_KEY: result["idempotency_key"],
-        TRACK_TOKEN_HASH: token_hash(track_token(result)),
+        TRACK_TOKEN_HASH: token_hash(token),
+        **({RULES_ALLOWED: ALLOW} if allowed else {}),
     }
     response["challengeMetadata"] = CHALLENGE_METADATA
     return event
+
+
+def _track_attributes(request: dict) -> dict:
+    """The email, and what the app sent for the rules. Never None values: the
+    4.1.0 SDK strips them from the body but not from Content-Length, and the
+    request hangs."""
+    attributes = {"email": request["userAttributes"]["email"]} if request["userAttributes"].get("email") else {}
+    metadata = request.get("clientMetadata") or {}
+    for name in RULES_ATTRIBUTES:
+        value = metadata.get(name)
+        if isinstance(value, str) and value:
+            attributes[name] = value[:512]
+    return attributes
 
 
 def track_token(result: dict) -> str:

@@ -4,7 +4,10 @@ and this very challenge.
 
 The track token is refused before Authsignal is asked: it reaches the browser
 in the pre-built UI's url, and whether Authsignal's validate would accept it
-once the challenge succeeded is not something to rely on.
+once the challenge succeeded is not something to rely on. The one exception:
+when Create recorded that Authsignal's rules allowed this sign-in after a
+password (a private parameter the client cannot set), the track token is the
+answer, and it is correct only if Authsignal's validate says ``ALLOW`` too.
 
 Every failure to validate (missing private parameters, a settings error, an
 Authsignal error, a timeout, an odd response, garbage) is a wrong answer, never
@@ -19,8 +22,8 @@ import logging
 from authsignal.client import ApiException
 
 from .authsignal_client import authsignal_client
-from .challenge import IDEMPOTENCY_KEY, TRACK_TOKEN_HASH, token_hash
-from .settings import AuthsignalSettings, ConfigurationError
+from .challenge import ALLOW, IDEMPOTENCY_KEY, RULES_ALLOWED, TRACK_TOKEN_HASH, token_hash
+from .settings import PASSWORD_MFA, AuthsignalSettings, ConfigurationError, sign_in_flow
 
 log = logging.getLogger(__name__)
 MAX_TOKEN_LENGTH = 4096
@@ -47,14 +50,28 @@ def _is_correct(request: dict) -> bool:
     if private is None:
         return False
     expected_key, track_hash = private
+    expected_state = "CHALLENGE_SUCCEEDED"
     if _is_track_token(token, track_hash):
-        log.warning("The answer is the challenge's track token, not a result token")
-        return False
+        if not _rules_allowed(request):
+            log.warning("The answer is the challenge's track token, not a result token")
+            return False
+        expected_state = ALLOW
     settings = _settings()
     if settings is None:
         return False
     result = _validate(settings, token, user_id)
-    return _is_success(result, user_id, settings.action, expected_key)
+    return _is_success(result, user_id, settings.action, expected_key, expected_state)
+
+
+def _rules_allowed(request: dict) -> bool:
+    """Create recorded ALLOW, and this is the flow where ALLOW may skip the challenge."""
+    private = request.get("privateChallengeParameters") or {}
+    try:
+        flow = sign_in_flow()
+    except ConfigurationError as exc:
+        log.error("Verify is misconfigured: %s", exc)
+        return False
+    return private.get(RULES_ALLOWED) == ALLOW and flow == PASSWORD_MFA
 
 
 def _private_parameters(request: dict) -> tuple[str, str] | None:
@@ -105,12 +122,12 @@ def _validate(settings: AuthsignalSettings, token: str, user_id: str) -> dict | 
     return result
 
 
-def _is_success(result: dict | None, user_id: str, action: str, expected_key: str) -> bool:
+def _is_success(result: dict | None, user_id: str, action: str, expected_key: str, expected_state: str) -> bool:
     """Only the exact shape of a success is one: anything else is a failure."""
     return (
         result is not None
         and result.get("is_valid") is True
-        and result.get("state") == "CHALLENGE_SUCCEEDED"
+        and result.get("state") == expected_state
         and _same(result.get("user_id"), user_id)
         and _same(result.get("action"), action)
         and _same(result.get("idempotency_key"), expected_key)

@@ -24,7 +24,8 @@ def test_tracks_the_sign_in_and_returns_the_prebuilt_ui_url(lambda_env, user_id,
     result = create_auth_challenge.handler(event, None)
 
     response = result["response"]
-    assert set(response["publicChallengeParameters"]) == {"url"}
+    assert set(response["publicChallengeParameters"]) == {"url", "state"}
+    assert response["publicChallengeParameters"]["state"] == "CHALLENGE_REQUIRED"
     url = response["publicChallengeParameters"]["url"]
     assert url.startswith(f"{lambda_env.origin}/challenge?")
     token = parse_qs(urlsplit(url).query)["token"][0]

@@ -1,0 +1,159 @@
+"""Authsignal's rules outcomes through Create and Verify: ALLOW skips the
+challenge only after a password, and only through the server; BLOCK and
+REVIEW_REQUIRED offer no challenge; the track token is an answer only where
+Create recorded ALLOW and Authsignal's validate says ALLOW too."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from authsignal import AuthsignalClient
+
+from lambdas import create_auth_challenge, verify_auth_challenge_response
+from lambdas.challenge import IDEMPOTENCY_KEY, RULES_ALLOWED, TRACK_TOKEN_HASH
+
+from . import events
+
+TRACK_TOKEN = "track.token.from-authsignal"
+KEY = "idempotency-key-1"
+
+
+def tracked(state: str) -> dict:
+    """Track's answer (decamelized by the SDK) with the rules' outcome ``state``."""
+    return {
+        "state": state, "idempotency_key": KEY, "token": TRACK_TOKEN,
+        "url": f"http://127.0.0.1:9230/challenge?token={TRACK_TOKEN}",
+    }
+
+
+@pytest.fixture
+def track_calls(lambda_env, monkeypatch):
+    calls = []
+
+    def answer(state):
+        def track(self, user_id, action, attributes=None):
+            calls.append({"user_id": user_id, "action": action, "attributes": attributes})
+            return tracked(state)
+
+        monkeypatch.setattr(AuthsignalClient, "track", track)
+
+    return calls, answer
+
+
+def create(sub, email="user@example.com", metadata=None) -> dict:
+    event = events.create_auth_challenge(sub, email)
+    event["request"]["clientMetadata"] = metadata
+    return create_auth_challenge.handler(event, None)["response"]
+
+
+def test_create_passes_the_device_address_and_user_agent_to_the_rules(track_calls, user_id):
+    calls, answer = track_calls
+    answer("CHALLENGE_REQUIRED")
+
+    create(user_id, metadata={"deviceId": "device-1", "ipAddress": "203.0.113.7", "userAgent": "UA/1", "other": "x"})
+
+    assert calls[0]["attributes"] == {
+        "email": "user@example.com", "deviceId": "device-1", "ipAddress": "203.0.113.7", "userAgent": "UA/1",
+    }
+
+
+def test_after_a_password_allow_hands_the_track_token_to_the_server_and_records_it(track_calls, monkeypatch, user_id):
+    _, answer = track_calls
+    answer("ALLOW")
+    monkeypatch.setenv("SIGN_IN_FLOW", "password_mfa")
+
+    response = create(user_id)
+
+    assert response["publicChallengeParameters"] == {"state": "ALLOW", "token": TRACK_TOKEN}
+    assert response["privateChallengeParameters"][RULES_ALLOWED] == "ALLOW"
+
+
+def test_passwordless_allow_still_shows_the_challenge(track_calls, monkeypatch, user_id):
+    _, answer = track_calls
+    answer("ALLOW")
+    monkeypatch.setenv("SIGN_IN_FLOW", "passwordless")
+
+    response = create(user_id)
+
+    assert response["publicChallengeParameters"]["state"] == "CHALLENGE_REQUIRED"
+    assert "url" in response["publicChallengeParameters"]
+    assert "token" not in response["publicChallengeParameters"]
+    assert RULES_ALLOWED not in response["privateChallengeParameters"]
+
+
+@pytest.mark.parametrize("flow", ["passwordless", "password_mfa"])
+@pytest.mark.parametrize("state", ["BLOCK", "REVIEW_REQUIRED"])
+def test_a_refused_sign_in_offers_no_challenge(track_calls, monkeypatch, user_id, flow, state):
+    _, answer = track_calls
+    answer(state)
+    monkeypatch.setenv("SIGN_IN_FLOW", flow)
+
+    response = create(user_id)
+
+    assert response["publicChallengeParameters"] == {"state": state}
+
+
+# ----- Verify --------------------------------------------------------------------
+def private(allowed: bool) -> dict:
+    parameters = {IDEMPOTENCY_KEY: KEY, TRACK_TOKEN_HASH: hashlib.sha256(TRACK_TOKEN.encode()).hexdigest()}
+    if allowed:
+        parameters[RULES_ALLOWED] = "ALLOW"
+    return parameters
+
+
+def validated(state: str, user_id: str) -> dict:
+    return {"is_valid": True, "state": state, "user_id": user_id, "action": "cognitoAuth", "idempotency_key": KEY}
+
+
+@pytest.fixture
+def validate_answers(lambda_env, monkeypatch):
+    def answer(result):
+        monkeypatch.setattr(AuthsignalClient, "validate_challenge", lambda self, body: dict(result))
+
+    return answer
+
+
+def verify(sub, answer, parameters) -> bool:
+    event = events.verify_auth_challenge_response(sub, answer, parameters)
+    return verify_auth_challenge_response.handler(event, None)["response"]["answerCorrect"]
+
+
+def test_the_track_token_is_right_where_create_recorded_allow_and_authsignal_agrees(
+    validate_answers, monkeypatch, user_id
+):
+    monkeypatch.setenv("SIGN_IN_FLOW", "password_mfa")
+    validate_answers(validated("ALLOW", user_id))
+
+    assert verify(user_id, TRACK_TOKEN, private(allowed=True)) is True
+
+
+@pytest.mark.parametrize(
+    "flow, allowed, state",
+    [
+        ("password_mfa", False, "ALLOW"),  # Create did not record ALLOW
+        ("passwordless", True, "ALLOW"),  # never without a password
+        ("password_mfa", True, "CHALLENGE_SUCCEEDED"),  # the track token is no result token
+        ("password_mfa", True, "CHALLENGE_REQUIRED"),
+        ("password_mfa", True, "BLOCK"),
+    ],
+)
+def test_otherwise_the_track_token_is_wrong(validate_answers, monkeypatch, user_id, flow, allowed, state):
+    monkeypatch.setenv("SIGN_IN_FLOW", flow)
+    validate_answers(validated(state, user_id))
+
+    assert verify(user_id, TRACK_TOKEN, private(allowed=allowed)) is False
+
+
+def test_allow_for_another_user_is_wrong(validate_answers, monkeypatch, user_id):
+    monkeypatch.setenv("SIGN_IN_FLOW", "password_mfa")
+    validate_answers(validated("ALLOW", "someone-else"))
+
+    assert verify(user_id, TRACK_TOKEN, private(allowed=True)) is False
+
+
+def test_a_result_token_still_needs_challenge_succeeded_after_allow(validate_answers, monkeypatch, user_id):
+    monkeypatch.setenv("SIGN_IN_FLOW", "password_mfa")
+    validate_answers(validated("ALLOW", user_id))
+
+    assert verify(user_id, "a.result.token", private(allowed=True)) is False

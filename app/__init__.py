@@ -121,10 +121,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     init_security_headers(app, settings.prebuilt_ui_origin)
     _register_error_handlers(app)
 
-    from . import auth
+    from . import auth, password_reset
     from .config_check import check_config_command
+    from .device import init_device_cookie
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(password_reset.bp)
+    init_device_cookie(app)
     app.cli.add_command(check_config_command)
 
     @app.get("/vendor/authsignal-browser.js")

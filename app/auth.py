@@ -1,18 +1,23 @@
-"""The pages and the two JSON calls of passwordless sign-in.
+"""The pages and the JSON calls of sign-in, in either flow (``SIGN_IN_FLOW``).
 
 ``POST /api/sign-in`` does what Amplify's ``signUp`` + ``signIn`` do in the
-SPA we mirror, ``POST /api/confirm`` what ``confirmSignIn`` does; the page in
-between only runs the Authsignal popup.
+SPA we mirror (``CUSTOM_WITHOUT_SRP`` with an email alone, or
+``CUSTOM_WITH_SRP`` with a password), ``POST /api/sign-up`` creates an
+account with a password, and ``POST /api/confirm`` does what ``confirmSignIn``
+does; the page in between only runs the Authsignal popup. When Authsignal's
+rules allow a sign-in after a password, the server answers the challenge
+itself and no popup opens.
 """
 
 from __future__ import annotations
 
 import re
 
-from email_validator import EmailNotValidError, validate_email
-from flask import Blueprint, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, url_for
 
+from . import forms
 from .cognito import Challenge
+from .device import client_metadata
 from .errors import START_AGAIN, AuthError, bad_input
 from .extensions import limiter
 from .rate_limits import email_key
@@ -39,6 +44,10 @@ sign_in_email_rate_limit = limiter.limit(
     error_message="Too many sign-in attempts for this email address. Wait a few minutes and try again.",
 )
 _TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{1,4096}$")
+BLOCKED = {
+    "BLOCK": AuthError("blocked", "This sign-in was blocked.", 403),
+    "REVIEW_REQUIRED": AuthError("review_required", "This sign-in needs a review before it can go ahead.", 403),
+}
 
 
 @bp.get("/")
@@ -52,16 +61,45 @@ def index():
     return render_template("sign_in.html", messages=messages)
 
 
+@bp.get("/sign-up")
+def sign_up_page():
+    if not settings().uses_passwords:
+        abort(404)
+    if current_user() is not None:
+        return redirect(url_for("auth.index"))
+    return render_template("sign_up.html")
+
+
 @bp.post("/api/sign-in")
 @sign_in_rate_limit
 @sign_in_email_rate_limit
 def sign_in():
-    email = _email(_json_field("email"))
+    email = forms.email(forms.json_field("email"))
     _discard_pending_sign_in()  # a new attempt replaces any earlier one
-    challenge = _start_sign_in(email)
-    _check_challenge_url(challenge.url)
-    remember_challenge(email, challenge)
-    return {"url": challenge.url}
+    if settings().uses_passwords:
+        password = forms.password(forms.json_field("password"))
+        challenge = cognito().start_password_sign_in(email, password, client_metadata())
+    else:
+        challenge = _start_passwordless_sign_in(email)
+    return _next_step(email, challenge)
+
+
+@bp.post("/api/sign-up")
+@sign_in_rate_limit
+@sign_in_email_rate_limit
+def sign_up():
+    """Create the account, then sign in with it at once, as the guide's SPA does."""
+    if not settings().uses_passwords:
+        abort(404)
+    email = forms.email(forms.json_field("email"))
+    password = forms.password(forms.json_field("password"))
+    budget = current_app.extensions["new_user_budget"]
+    if not budget.available():
+        raise _too_many_new_users(budget)
+    _discard_pending_sign_in()
+    cognito().create_account(email, password)
+    budget.count_one()
+    return _next_step(email, cognito().start_password_sign_in(email, password, client_metadata()))
 
 
 @bp.post("/api/confirm")
@@ -69,7 +107,7 @@ def sign_in():
 def confirm():
     """Every failure says whether the user must start again (``startAgain``):
     only an answer that certainly never reached Cognito may be sent again."""
-    token = _json_field("token")
+    token = forms.json_field("token")
     if not isinstance(token, str) or not _TOKEN.match(token):
         raise bad_input("token must be the token the Authsignal popup returned.")
     try:
@@ -83,19 +121,18 @@ def _answer(token: str):
     if pending is None:
         raise AuthError("no_sign_in", "There is no sign-in in progress.", 409)
     try:
-        result = cognito().answer_challenge(pending.challenge, token)
+        result = cognito().answer_challenge(pending.challenge, token, client_metadata())
     except AuthError as error:
         if error.sent:
             raise
         restore_pending_sign_in(pending)
         return error.body(startAgain=False), error.status
-    if isinstance(result, Challenge):
+    if isinstance(result, Challenge) and not (result.allowed or result.blocked):
         _check_challenge_url(result.url)
         remember_challenge(pending.email, result)
         error = AuthError("wrong_answer", "The verification did not succeed. Try again.", 422)
         return error.body(url=result.url, startAgain=False), error.status
-    start_signed_in_session(result)
-    return {"status": "signed_in", "redirect": url_for("auth.index")}
+    return _next_step(pending.email, result)
 
 
 @bp.post("/sign-out")
@@ -112,7 +149,7 @@ def _discard_pending_sign_in() -> None:
         pass  # an expired one is just as gone
 
 
-def _start_sign_in(email: str) -> Challenge:
+def _start_passwordless_sign_in(email: str) -> Challenge:
     """Silent sign-up, then custom auth. While the cap on new users is reached,
     sign-up is skipped: existing users still sign in, new ones are told to wait."""
     budget = current_app.extensions["new_user_budget"]
@@ -125,12 +162,34 @@ def _start_sign_in(email: str) -> Challenge:
     except AuthError as error:
         if error.code != "sign_in_failed":
             raise
-        raise AuthError(
-            "too_many_new_users",
-            "Too many new accounts are being created right now. Try again in a minute.",
-            429,
-            retry_after=budget.seconds_until_available(),
-        ) from None
+        raise _too_many_new_users(budget) from None
+
+
+def _next_step(email: str, result):
+    """Signed in; blocked by Authsignal's rules; allowed by them (the server
+    answers with the track token, which never reaches the browser); or the
+    popup's URL for the browser."""
+    if isinstance(result, Challenge) and result.blocked:
+        raise BLOCKED[result.state]
+    if isinstance(result, Challenge) and result.allowed:
+        result = cognito().answer_challenge(result, result.track_token, client_metadata())
+        if isinstance(result, Challenge):
+            raise AuthError("sign_in_failed", f"Sign-in failed. {START_AGAIN}", 401)
+    if not isinstance(result, Challenge):
+        start_signed_in_session(result)
+        return {"status": "signed_in", "redirect": url_for("auth.index")}
+    _check_challenge_url(result.url)
+    remember_challenge(email, result)
+    return {"url": result.url}
+
+
+def _too_many_new_users(budget) -> AuthError:
+    return AuthError(
+        "too_many_new_users",
+        "Too many new accounts are being created right now. Try again in a minute.",
+        429,
+        retry_after=budget.seconds_until_available(),
+    )
 
 
 def _start_again(error: AuthError):
@@ -142,24 +201,7 @@ def _start_again(error: AuthError):
     return response
 
 
-# ----- input ----------------------------------------------------------------
-def _json_field(name: str):
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise bad_input("Send a JSON object.")
-    return body.get(name)
-
-
-def _email(value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise bad_input("Enter your email address.")
-    try:
-        result = validate_email(value.strip(), check_deliverability=False)
-    except EmailNotValidError:
-        raise bad_input("Enter a valid email address, like name@example.com.") from None
-    return result.normalized.lower()
-
-
+# ----- output -------------------------------------------------------------------
 def _check_challenge_url(url: str) -> None:
     """Hand the browser only a pre-built UI URL on the origin our CSP frames."""
     if not settings().is_prebuilt_ui_url(url):

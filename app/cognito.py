@@ -20,10 +20,11 @@ import hmac
 import logging
 import secrets
 import string
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import boto3
 from botocore import UNSIGNED
+from pycognito.aws_srp import AWSSRP
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, EndpointConnectionError
 
@@ -35,15 +36,39 @@ log = logging.getLogger(__name__)
 #: (Verify, Define, Create); the request's deadline is usually shorter.
 READ_TIMEOUT_SECONDS = 16.0
 UNAVAILABLE = "The sign-in service is unavailable right now. Try again in a moment."
+WRONG_PASSWORD = "Incorrect email or password."
+#: Cognito's password-policy failures, in plain words.
+PASSWORD_RULES = {
+    "long enough": "Use a longer password.",
+    "uppercase": "Include an uppercase letter.",
+    "lowercase": "Include a lowercase letter.",
+    "numeric": "Include a number.",
+    "symbol": "Include a symbol, such as ! or %.",
+}
 
 
 @dataclass(frozen=True)
 class Challenge:
-    """A custom challenge Cognito is waiting on; ``session`` stays on the server."""
+    """A custom challenge Cognito is waiting on; ``session`` stays on the server.
+
+    ``state`` is the outcome of Authsignal's rules that the Create trigger
+    passed on. With ``ALLOW`` after a password, Create also passes the track
+    token, which this server answers with at once: it never reaches the browser.
+    """
 
     username: str
     session: str
     url: str
+    state: str = "CHALLENGE_REQUIRED"
+    track_token: str | None = field(default=None, repr=False)
+
+    @property
+    def allowed(self) -> bool:
+        return self.state == "ALLOW" and bool(self.track_token)
+
+    @property
+    def blocked(self) -> bool:
+        return self.state in ("BLOCK", "REVIEW_REQUIRED")
 
 
 @dataclass(frozen=True)
@@ -93,21 +118,37 @@ class CognitoAuth:
 
     # ----- the flow ---------------------------------------------------------
     def sign_up(self, email: str) -> bool:
-        """Create the user if new (True); an existing user is what we expect most of the time."""
+        """Passwordless: create the user if new (True), with a dummy password;
+        an existing user is what we expect most of the time."""
         try:
-            self._call(
-                "sign_up",
-                ClientId=self.client_id,
-                Username=email,
-                Password=dummy_password(),
-                UserAttributes=[{"Name": "email", "Value": email}],
-                **self._secret_hash_param("SecretHash", email),
-            )
+            self._sign_up(email, dummy_password())
         except ClientError as exc:
             if _code(exc) != "UsernameExistsException":
                 raise self._as_auth_error(exc) from None
             return False
         return True
+
+    def create_account(self, email: str, password: str) -> None:
+        """Password + MFA: sign up with the user's own password."""
+        try:
+            self._sign_up(email, password)
+        except ClientError as exc:
+            if _code(exc) == "UsernameExistsException":
+                raise AuthError(
+                    "account_exists", "There is already an account for this email. Sign in instead.", 409,
+                    field="email",
+                ) from None
+            raise self._as_auth_error(exc) from None
+
+    def _sign_up(self, email: str, password: str) -> None:
+        self._call(
+            "sign_up",
+            ClientId=self.client_id,
+            Username=email,
+            Password=password,
+            UserAttributes=[{"Name": "email", "Value": email}],
+            **self._secret_hash_param("SecretHash", email),
+        )
 
     def start_sign_in(self, email: str) -> Challenge:
         params = {"USERNAME": email, **self._secret_hash_param("SECRET_HASH", email)}
@@ -119,7 +160,38 @@ class CognitoAuth:
             raise self._as_auth_error(exc) from None
         return self._challenge(response)
 
-    def answer_challenge(self, challenge: Challenge, answer: str) -> Tokens | Challenge:
+    def start_password_sign_in(self, email: str, password: str, metadata: dict[str, str]) -> Challenge:
+        """Custom auth with SRP, as Amplify's ``CUSTOM_WITH_SRP``: ``SRP_A``, then
+        the ``PASSWORD_VERIFIER`` answered with pycognito's SRP client math (the
+        password never travels), then the custom challenge. ``metadata`` reaches
+        the Create trigger (device and address, for Authsignal's rules)."""
+        srp = AWSSRP(
+            username=email, password=password, pool_id=self.user_pool_id, client_id=self.client_id,
+            client=self.client, client_secret=self._client_secret,
+        )
+        parameters = {**srp.get_auth_params(), "CHALLENGE_NAME": "SRP_A"}
+        try:
+            verifier = self._call(
+                "initiate_auth", ClientId=self.client_id, AuthFlow="CUSTOM_AUTH", AuthParameters=parameters
+            )
+            if verifier.get("ChallengeName") != "PASSWORD_VERIFIER":
+                raise self._unexpected(verifier.get("ChallengeName"))
+            response = self._call(
+                "respond_to_auth_challenge",
+                ClientId=self.client_id,
+                ChallengeName="PASSWORD_VERIFIER",
+                Session=verifier["Session"],
+                ChallengeResponses=srp.process_challenge(verifier["ChallengeParameters"], parameters),
+                ClientMetadata=metadata,
+            )
+        except ClientError as exc:
+            raise self._as_password_error(exc) from None
+        if "AuthenticationResult" in response:
+            # A password alone must never sign anybody in: the pool's Define trigger is wrong.
+            raise self._unexpected("tokens without the second factor")
+        return self._challenge(response)
+
+    def answer_challenge(self, challenge: Challenge, answer: str, metadata: dict[str, str] | None = None) -> Tokens | Challenge:
         """Tokens on success; another challenge (a fresh session) after a wrong answer."""
         responses = {
             "USERNAME": challenge.username,
@@ -133,6 +205,7 @@ class CognitoAuth:
                 ChallengeName="CUSTOM_CHALLENGE",
                 Session=challenge.session,
                 ChallengeResponses=responses,
+                **({"ClientMetadata": metadata} if metadata else {}),
             )
         except ClientError as exc:
             raise self._as_auth_error(exc) from None
@@ -152,6 +225,31 @@ class CognitoAuth:
         except ClientError as exc:
             raise self._as_auth_error(exc) from None
         return self._tokens(response["AuthenticationResult"], refresh_token=refresh_token)
+
+    def forgot_password(self, email: str) -> str:
+        """Send Cognito's reset code; the masked address it went to."""
+        try:
+            response = self._call(
+                "forgot_password", ClientId=self.client_id, Username=email,
+                **self._secret_hash_param("SecretHash", email),
+            )
+        except ClientError as exc:
+            raise self._as_auth_error(exc) from None
+        return (response.get("CodeDeliveryDetails") or {}).get("Destination", "your email address")
+
+    def confirm_forgot_password(self, email: str, code: str, password: str) -> None:
+        try:
+            self._call(
+                "confirm_forgot_password", ClientId=self.client_id, Username=email, ConfirmationCode=code,
+                Password=password, **self._secret_hash_param("SecretHash", email),
+            )
+        except ClientError as exc:
+            if _code(exc) == "CodeMismatchException":
+                raise AuthError("wrong_code", "That code is not right. Check the email and try again.", 400,
+                                field="code") from None
+            if _code(exc) == "ExpiredCodeException":
+                raise AuthError("code_expired", "That code has expired. Send a new one.", 400, field="code") from None
+            raise self._as_auth_error(exc) from None
 
     def revoke(self, refresh_token: str) -> None:
         """Revoke the refresh token and, with it, the access tokens it issued."""
@@ -185,17 +283,41 @@ class CognitoAuth:
         ).digest()
         return {name: base64.b64encode(digest).decode()}
 
-    @staticmethod
-    def _challenge(response: dict) -> Challenge:
+    @classmethod
+    def _challenge(cls, response: dict) -> Challenge:
         parameters = response.get("ChallengeParameters") or {}
-        if response.get("ChallengeName") != "CUSTOM_CHALLENGE" or not parameters.get("url"):
-            log.error("Cognito asked for %r, not our custom challenge", response.get("ChallengeName"))
-            raise AuthError(
-                "unexpected_challenge",
-                "The sign-in service asked for a step this app does not support. Check the pool's triggers.",
-                502,
-            )
-        return Challenge(username=parameters["USERNAME"], session=response["Session"], url=parameters["url"])
+        state = parameters.get("state") or "CHALLENGE_REQUIRED"
+        if response.get("ChallengeName") != "CUSTOM_CHALLENGE":
+            raise cls._unexpected(response.get("ChallengeName"))
+        if not parameters.get("url") and state not in ("ALLOW", "BLOCK", "REVIEW_REQUIRED"):
+            raise cls._unexpected("a challenge without its url")
+        return Challenge(
+            username=parameters["USERNAME"], session=response["Session"], url=parameters.get("url", ""),
+            state=state, track_token=parameters.get("token"),
+        )
+
+    @staticmethod
+    def _unexpected(what) -> AuthError:
+        log.error("Cognito asked for %r, not our custom challenge", what)
+        return AuthError(
+            "unexpected_challenge",
+            "The sign-in service asked for a step this app does not support. Check the pool's triggers.",
+            502,
+        )
+
+    def _as_password_error(self, exc: ClientError) -> AuthError:
+        message = exc.response.get("Error", {}).get("Message", "")
+        if _code(exc) in ("NotAuthorizedException", "UserNotFoundException"):
+            if "attempts exceeded" in message:
+                return AuthError(
+                    "locked_out",
+                    "Too many wrong passwords: sign-in is locked for a while. Wait a few minutes, "
+                    "or reset your password.",
+                    429,
+                )
+            if "Incorrect username or password" in message or _code(exc) == "UserNotFoundException":
+                return AuthError("wrong_password", WRONG_PASSWORD, 401, field="password")
+        return self._as_auth_error(exc)
 
     @staticmethod
     def _tokens(result: dict, refresh_token: str | None = None) -> Tokens:
@@ -231,9 +353,18 @@ class CognitoAuth:
                 "The verification service did not answer. Try again in a moment.",
                 502,
             )
+        if code == "InvalidPasswordException":
+            return AuthError("invalid_password", password_advice(message), 400, field="password")
         if code == "InvalidParameterException" and "email" in message.lower():
             return AuthError("invalid_input", "Enter a valid email address.", 400)
         return AuthError("cognito_error", "The sign-in service could not complete the request. Try again later.", 502)
+
+
+def password_advice(message: str) -> str:
+    """Cognito's "Password did not conform with policy: ..." in plain words."""
+    lowered = message.lower()
+    advice = [text for key, text in PASSWORD_RULES.items() if key in lowered]
+    return " ".join(["That password is too weak.", *advice]) if advice else "Choose a stronger password."
 
 
 def _code(exc: ClientError) -> str:

@@ -1,5 +1,5 @@
 """Failures the user is told about: a stable code for programs, a sentence for
-people, and the HTTP status that fits."""
+people, the HTTP status that fits and, for a form, the field it is about."""
 
 from __future__ import annotations
 
@@ -8,16 +8,22 @@ class AuthError(Exception):
     """``sent`` is False only when the failed request certainly never reached
     the upstream service (so nothing single-use was spent)."""
 
-    def __init__(self, code: str, message: str, status: int, sent: bool = True, retry_after: int | None = None):
+    def __init__(
+        self, code: str, message: str, status: int, sent: bool = True, retry_after: int | None = None,
+        field: str | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
         self.sent = sent
         self.retry_after = retry_after
+        #: The form field the message belongs next to.
+        self.field = field
 
     def body(self, **extra) -> dict:
-        return {"error": self.code, "message": self.message, **extra}
+        located = {"field": self.field} if self.field else {}
+        return {"error": self.code, "message": self.message, **located, **extra}
 
 
 def bad_input(message: str) -> AuthError:

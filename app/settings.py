@@ -9,6 +9,7 @@ naming it.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from typing import Mapping
@@ -18,6 +19,10 @@ DEFAULT_AUTHSIGNAL_URL = "https://api.authsignal.com/v1"
 DEFAULT_SIGN_IN_RATE_LIMIT = "10 per minute; 100 per hour"
 DEFAULT_SIGN_IN_EMAIL_RATE_LIMIT = "5 per 10 minutes"
 DEFAULT_NEW_USER_RATE_LIMIT = "30 per minute"
+PASSWORDLESS = "passwordless"
+PASSWORD_MFA = "password_mfa"
+SIGN_IN_FLOWS = (PASSWORDLESS, PASSWORD_MFA)
+AUTHSIGNAL_METHODS = ("EMAIL_OTP", "EMAIL_MAGIC_LINK", "SMS", "WHATSAPP", "AUTHENTICATOR_APP", "PASSKEY")
 #: Most time a request spends on upstream calls; below gunicorn.conf.py's timeout.
 DEFAULT_UPSTREAM_DEADLINE_SECONDS = 20.0
 MAX_UPSTREAM_DEADLINE_SECONDS = 25.0
@@ -36,6 +41,9 @@ class ConfigurationError(RuntimeError):
 class Settings:
     mode: str  # "local" or "real"
     secret_key: str
+    #: passwordless (email, then the Authsignal challenge) or password_mfa
+    #: (email and password over SRP, then the challenge, which rules may skip).
+    sign_in_flow: str = PASSWORDLESS
     cognito_region: str | None = None
     cognito_user_pool_id: str | None = None
     cognito_client_id: str | None = None
@@ -62,11 +70,20 @@ class Settings:
     local_cognito_port: int = 9229
     local_authsignal_port: int = 9230
     local_state_dir: str | None = None
+    #: Local mode only: what the local Authsignal offers, and its rules file.
+    local_authsignal_methods: tuple[str, ...] = ()
+    local_authsignal_rules: str | None = None
     dev_inbox_url: str | None = None
+    #: Local mode only: the local Cognito's inbox (password-reset codes).
+    cognito_inbox_url: str | None = None
 
     @property
     def is_local(self) -> bool:
         return self.mode == "local"
+
+    @property
+    def uses_passwords(self) -> bool:
+        return self.sign_in_flow == PASSWORD_MFA
 
     @property
     def prebuilt_ui_origin(self) -> str:
@@ -110,6 +127,7 @@ class Settings:
         if secret_key is not None and len(secret_key) < 32:
             raise ConfigurationError("FLASK_SECRET_KEY is too short: use at least 32 random characters")
         common = dict(
+            sign_in_flow=_choice(env, "SIGN_IN_FLOW", SIGN_IN_FLOWS, PASSWORDLESS),
             # Local mode without a key: local_stack keeps one in the state folder.
             secret_key=secret_key or "",
             session_redis_url=_redis_url(env.get("SESSION_REDIS_URL")),
@@ -131,6 +149,8 @@ class Settings:
                 local_cognito_port=_port(env, "LOCAL_COGNITO_PORT", 9229),
                 local_authsignal_port=_port(env, "LOCAL_AUTHSIGNAL_PORT", 9230),
                 local_state_dir=env.get("LOCAL_STATE_DIR"),
+                local_authsignal_methods=_methods(env, "LOCAL_AUTHSIGNAL_METHODS"),
+                local_authsignal_rules=_file(env, "LOCAL_AUTHSIGNAL_RULES"),
                 **common,
             )
 
@@ -239,6 +259,33 @@ def _seconds(env: Mapping[str, str], name: str, default: float, high: float) -> 
     if not 0 < seconds <= high:
         raise ConfigurationError(f"{name} {value!r} is malformed: expected seconds, more than 0 and at most {high:g}")
     return seconds
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = env.get(name, default)
+    if value not in choices:
+        raise ConfigurationError(f"{name} {value!r} is malformed: expected one of {', '.join(choices)}")
+    return value
+
+
+def _methods(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    value = env.get(name)
+    if value is None:
+        return ()
+    methods = tuple(part.strip().upper() for part in value.split(",") if part.strip())
+    unknown = [method for method in methods if method not in AUTHSIGNAL_METHODS]
+    if unknown or not methods:
+        raise ConfigurationError(
+            f"{name} {value!r} is malformed: expected a comma-separated list of {', '.join(AUTHSIGNAL_METHODS)}"
+        )
+    return methods
+
+
+def _file(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is not None and not os.path.isfile(value):
+        raise ConfigurationError(f"{name} {value!r} is not a file")
+    return value
 
 
 def _boolean(env: Mapping[str, str], name: str, default: str = "false") -> bool:

@@ -1,16 +1,19 @@
-// The sign-in page: ask the server to start a Cognito custom-auth sign-in, run
-// the Authsignal pre-built UI in a popup, and hand its token back to the server.
+// The sign-in and sign-up pages: ask the server to start a Cognito custom-auth
+// sign-in (with an email, or an email and a password), run the Authsignal
+// pre-built UI in a popup when a challenge is needed, and hand its token back.
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("app-config").textContent);
   var csrfToken = document.querySelector('meta[name="csrf-token"]').content;
-  var form = document.getElementById("sign-in-form");
+  var form = document.getElementById("credentials-form");
   var email = document.getElementById("email");
-  var signIn = document.getElementById("sign-in");
+  var password = document.getElementById("password"); // only with passwords
+  var submit = document.getElementById("submit");
   var tryAgain = document.getElementById("try-again");
   var progress = document.getElementById("progress");
   var errorEl = document.getElementById("error");
+  var inputs = [email, password].filter(Boolean);
   var authsignal = new window.authsignal.Authsignal({ tenantId: config.tenantId, baseUrl: config.authsignalUrl });
   // What "Try again" does: a new popup (after a wrong answer) or sending the
   // same token again (when it never reached Cognito).
@@ -19,12 +22,28 @@
   function busy(text) {
     progress.textContent = text || "";
     form.setAttribute("aria-busy", text ? "true" : "false");
-    signIn.disabled = tryAgain.disabled = email.disabled = !!text;
+    submit.disabled = tryAgain.disabled = !!text;
+    inputs.forEach(function (input) { input.disabled = !!text; });
   }
 
-  function fail(message) {
+  function clearErrors() {
+    errorEl.textContent = "";
+    inputs.forEach(function (input) {
+      document.getElementById(input.id + "-error").textContent = "";
+      input.removeAttribute("aria-invalid");
+    });
+  }
+
+  function fail(message, field) {
     busy("");
-    errorEl.textContent = message;
+    var input = field && document.getElementById(field);
+    if (input && inputs.indexOf(input) >= 0) {
+      document.getElementById(field + "-error").textContent = message;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    } else {
+      errorEl.textContent = message;
+    }
   }
 
   async function post(url, body) {
@@ -45,6 +64,7 @@
       throw {
         error: data.error,
         url: data.url,
+        field: data.field,
         startAgain: data.startAgain,
         message: data.message || "Something went wrong. Try again.",
       };
@@ -52,13 +72,24 @@
     return data;
   }
 
+  function signedIn(answer) {
+    busy("Signed in. Loading…");
+    window.location.assign(answer.redirect);
+  }
+
+  // The server's answer to starting: signed in already (Authsignal's rules
+  // allowed it), or a challenge to run in the popup.
+  async function next(answer) {
+    if (answer.status === "signed_in") return signedIn(answer);
+    await challenge(answer.url);
+  }
+
   async function challenge(url) {
     busy("Complete the verification in the pop-up…");
     var result = await authsignal.launch(url, { mode: "popup" });
     if (!result || !result.token) {
       fail("Sign-in cancelled.");
-      email.disabled = false;
-      email.focus();
+      (password || email).focus();
       return;
     }
     await confirm(result.token);
@@ -73,17 +104,15 @@
       if (e.startAgain === false && !e.url) e.retryToken = token;
       throw e;
     }
-    busy("Signed in. Loading…");
-    window.location.assign(answer.redirect);
+    signedIn(answer);
   }
 
   async function run(task) {
-    errorEl.textContent = "";
+    clearErrors();
     tryAgain.hidden = true;
     try {
       await task();
     } catch (e) {
-      fail(e.message);
       if (e.error === "wrong_answer" && e.url) {
         retry = function () { return challenge(e.url); };
       } else if (e.retryToken) {
@@ -91,27 +120,28 @@
       } else {
         retry = null;
       }
+      fail(e.message, e.field);
       if (retry) {
         tryAgain.hidden = false;
         tryAgain.focus();
-      } else {
-        email.focus();
+      } else if (!e.field) {
+        (password || email).focus();
       }
     }
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var value = email.value.trim();
-    if (!value) {
-      fail("Enter your email address.");
-      email.focus();
-      return;
+    clearErrors();
+    var body = { email: email.value.trim() };
+    if (!body.email) return fail("Enter your email address.", "email");
+    if (password) {
+      if (!password.value) return fail("Enter your password.", "password");
+      body.password = password.value;
     }
     run(async function () {
       busy("Starting sign-in…");
-      var started = await post(config.signInUrl, { email: value });
-      await challenge(started.url);
+      await next(await post(config.startUrl, body));
     });
   });
 

@@ -32,6 +32,8 @@ class DeployOptions:
     client_secret: bool = False
     auth_session_validity_minutes: int = 3
     runtime: str = "python3.13"
+    sign_in_flow: str = "passwordless"
+    refresh_token_rotation: bool = False
 
 
 class Deployer:
@@ -58,6 +60,8 @@ class Deployer:
             "AuthsignalAction": options.action,
             "GenerateClientSecret": "true" if options.client_secret else "false",
             "AuthSessionValidityMinutes": str(options.auth_session_validity_minutes),
+            "SignInFlow": options.sign_in_flow,
+            "RefreshTokenRotation": "ENABLED" if options.refresh_token_rotation else "DISABLED",
         }
         outputs = self._create_or_update(options.stack_name, parameters)
         return self._app_settings(outputs)
@@ -196,6 +200,7 @@ class Deployer:
             "COGNITO_USER_POOL_ID": outputs["CognitoUserPoolId"],
             "COGNITO_CLIENT_ID": outputs["CognitoClientId"],
             "AUTHSIGNAL_URL": outputs["AuthsignalUrl"],
+            "SIGN_IN_FLOW": outputs["SignInFlow"],
         }
         client = self.cognito.describe_user_pool_client(
             UserPoolId=settings["COGNITO_USER_POOL_ID"], ClientId=settings["COGNITO_CLIENT_ID"]

@@ -31,6 +31,7 @@ OUTPUTS = [
     {"OutputKey": "CognitoUserPoolId", "OutputValue": "eu-west-1_AbC123dEf"},
     {"OutputKey": "CognitoClientId", "OutputValue": "3n4b5urk1ft4fl3mg5e62d9ado"},
     {"OutputKey": "AuthsignalUrl", "OutputValue": "https://eu.api.authsignal.com/v1"},
+    {"OutputKey": "SignInFlow", "OutputValue": "password_mfa"},
 ]
 
 
@@ -110,7 +111,8 @@ def no_such_stack(stubber):
 def test_a_first_deploy_creates_everything(aws, lambda_zip):
     clients, stub = aws
     options = DeployOptions(stack_name=STACK, region=REGION, authsignal_url="https://eu.api.authsignal.com/v1",
-                            client_secret=True, auth_session_validity_minutes=5)
+                            client_secret=True, auth_session_validity_minutes=5, sign_in_flow="password_mfa",
+                            refresh_token_rotation=True)
     bucket = BUCKET
     key = f"lambdas/{lambda_zip.name}"
     stub["sts"].add_response("get_caller_identity", IDENTITY)
@@ -145,6 +147,8 @@ def test_a_first_deploy_creates_everything(aws, lambda_zip):
                 {"ParameterKey": "AuthsignalAction", "ParameterValue": "cognitoAuth"},
                 {"ParameterKey": "GenerateClientSecret", "ParameterValue": "true"},
                 {"ParameterKey": "AuthSessionValidityMinutes", "ParameterValue": "5"},
+                {"ParameterKey": "SignInFlow", "ParameterValue": "password_mfa"},
+                {"ParameterKey": "RefreshTokenRotation", "ParameterValue": "ENABLED"},
             ],
         },
     )

@@ -192,7 +192,7 @@ def test_the_outputs_are_what_the_app_needs(template):
         {**outputs, "CognitoUserPoolId": "eu-west-1_Abc", "CognitoClientId": "abc"}
     )
 
-    assert set(settings) == {"COGNITO_REGION", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "AUTHSIGNAL_URL"}
+    assert set(settings) == {"COGNITO_REGION", "COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "AUTHSIGNAL_URL", "SIGN_IN_FLOW"}
 
 
 class _NoSecretCognito:

@@ -167,6 +167,7 @@ def test_a_first_deploy_creates_everything(aws, lambda_zip):
         "COGNITO_USER_POOL_ID": "eu-west-1_AbC123dEf",
         "COGNITO_CLIENT_ID": "3n4b5urk1ft4fl3mg5e62d9ado",
         "AUTHSIGNAL_URL": "https://eu.api.authsignal.com/v1",
+        "SIGN_IN_FLOW": "password_mfa",
         "COGNITO_CLIENT_SECRET": "client-secret-value-0123456789",
     }
 

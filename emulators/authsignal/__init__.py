@@ -1,5 +1,6 @@
-"""A local Authsignal: server API, client API, pre-built UI with email OTP,
-and a dev inbox. See the README's "Local Authsignal" section."""
+"""A local Authsignal: server API with rules, client API, pre-built UI with
+email OTP and the authenticator app, and a dev inbox. See the README's
+"Local Authsignal" section."""
 
 from __future__ import annotations
 

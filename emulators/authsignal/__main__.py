@@ -11,10 +11,13 @@ from . import AuthsignalEmulator
 from .config import (
     DEFAULT_ALLOWED_ORIGINS,
     DEFAULT_HOST,
+    DEFAULT_METHODS,
     DEFAULT_PORT,
     DEFAULT_SECRET,
     DEFAULT_TENANT_ID,
+    TENANT_METHODS,
     AuthsignalEmulatorConfig,
+    ConfigError,
 )
 from .origins import parse_origin_patterns
 
@@ -41,11 +44,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--state", metavar="FILE", help="keep state in this SQLite file (default: in memory)")
     parser.add_argument(
+        "--methods", default=",".join(DEFAULT_METHODS), metavar="METHODS",
+        help="comma-separated verification methods the tenant offers, in its order of preference "
+        f"(names as the API spells them: {', '.join(TENANT_METHODS)}; EMAIL_OTP and AUTHENTICATOR_APP "
+        "are emulated so far; default %(default)s)",
+    )
+    parser.add_argument(
+        "--rules", metavar="FILE",
+        help="a JSON file of rules per action code (see the README); without it every action "
+        "is CHALLENGE_REQUIRED",
+    )
+    parser.add_argument(
         "--strict", action="store_true",
         help="refuse attribute names the real API would ignore (e.g. snake_case redirect_url) "
         "with a 400, instead of answering and logging a warning",
     )
     args = parser.parse_args(argv)
+    args.methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
     try:
         args.allowed_origins = parse_origin_patterns(args.allowed_origins)
     except ValueError as exc:
@@ -60,14 +75,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    config = AuthsignalEmulatorConfig(
-        tenant_id=args.tenant_id,
-        secret=args.secret,
-        allowed_origins=args.allowed_origins,
-        allowed_hosts=args.allowed_hosts,
-        state_path=args.state,
-        strict=args.strict,
-    )
+    try:
+        config = AuthsignalEmulatorConfig(
+            tenant_id=args.tenant_id,
+            secret=args.secret,
+            allowed_origins=args.allowed_origins,
+            allowed_hosts=args.allowed_hosts,
+            state_path=args.state,
+            strict=args.strict,
+            methods=args.methods,
+            rules_path=args.rules,
+        )
+    except ConfigError as exc:
+        # One line naming the option and the problem (a bad rules file, a method not emulated).
+        print(f"error: {exc.option}: {exc.message}", file=sys.stderr)
+        return 2
     try:
         emulator = AuthsignalEmulator(config, host=args.host, port=args.port)
     except OSError as exc:
@@ -80,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  secret     {shown_secret}")
     print(f"  dev inbox  {emulator.inbox_url}")
     print(f"  state      {config.state_path or 'in memory'}")
+    print(f"  methods    {', '.join(config.methods)}")
+    print(f"  rules      {config.rules_path or 'none (every action is CHALLENGE_REQUIRED)'}")
     print(f"  attributes unknown names {'refused (--strict)' if config.strict else 'warned about (--strict refuses them)'}")
     print(f"  allowed    {', '.join(str(p) for p in config.allowed_origins)}", flush=True)
     emulator.serve_until_interrupted()

@@ -37,3 +37,16 @@ def verify_email_otp():
     code = body.get("verificationCode") if isinstance(body, dict) else None
     return json_response(service().verify_email_code(g.claims, code))
 
+
+@bp.post("/user-authenticators/totp")
+def enroll_totp():
+    """The Web SDK's ``authsignal.totp.enroll()``: ``{userAuthenticatorId, userId, uri, secret}``."""
+    return json_response(service().enroll_totp(g.claims))
+
+
+@bp.post("/verify/totp")
+def verify_totp():
+    """The Web SDK's ``authsignal.totp.verify({code})``."""
+    body = json_body(default={})
+    code = body.get("verificationCode") if isinstance(body, dict) else None
+    return json_response(service().verify_totp(g.claims, code))

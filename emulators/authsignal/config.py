@@ -1,5 +1,5 @@
-"""Settings of the local Authsignal: tenant, secret, limits, allowed origins
-and hosts."""
+"""Settings of the local Authsignal: tenant, secret, verification methods,
+rules, limits, allowed origins and hosts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Iterable
 
 from ..host_check import parse_hosts
 from .origins import OriginPattern, parse_origin_patterns
+from .rules import RuleSet, load_rules
 
 #: Clearly local-only defaults, printed at start. Never use them anywhere real.
 DEFAULT_TENANT_ID = "local-tenant-00000000"
@@ -15,6 +16,47 @@ DEFAULT_SECRET = "local-only-authsignal-secret-do-not-use-in-production"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9230
 DEFAULT_ALLOWED_ORIGINS = "http://127.0.0.1:*,http://localhost:*"
+
+EMAIL_OTP = "EMAIL_OTP"
+AUTHENTICATOR_APP = "AUTHENTICATOR_APP"
+#: The methods a tenant can offer, as the API spells them.
+TENANT_METHODS = ("EMAIL_OTP", "EMAIL_MAGIC_LINK", "SMS", "WHATSAPP", "AUTHENTICATOR_APP", "PASSKEY")
+#: Those the pre-built UI of the local Authsignal implements.
+EMULATED_METHODS = (EMAIL_OTP, AUTHENTICATOR_APP)
+DEFAULT_METHODS = (EMAIL_OTP, AUTHENTICATOR_APP)
+
+
+class ConfigError(ValueError):
+    """A setting is malformed. ``option`` is the CLI option that sets it."""
+
+    def __init__(self, setting: str, option: str, message: str):
+        super().__init__(f"{setting}: {message}")
+        self.setting = setting
+        self.option = option
+        self.message = message
+
+
+def parse_methods(value: str | Iterable[str]) -> tuple[str, ...]:
+    """The tenant's methods, in its order of preference, from a comma-separated
+    string or a sequence; ValueError names an unknown or not-emulated one."""
+    names = value.split(",") if isinstance(value, str) else list(value)
+    methods = tuple(dict.fromkeys(str(name).strip() for name in names if str(name).strip()))
+    if not methods:
+        raise ValueError(f"at least one verification method is required ({', '.join(EMULATED_METHODS)})")
+    unknown = [m for m in methods if m not in TENANT_METHODS]
+    if unknown:
+        raise ValueError(
+            f"unknown verification method {unknown[0]!r}: names as the API spells them are "
+            f"{', '.join(TENANT_METHODS)}"
+        )
+    missing = [m for m in methods if m not in EMULATED_METHODS]
+    if missing:
+        verb = "is" if len(missing) == 1 else "are"
+        raise ValueError(
+            f"{', '.join(missing)} {verb} not emulated yet by the local Authsignal "
+            f"(it emulates {' and '.join(EMULATED_METHODS)})"
+        )
+    return methods
 
 
 @dataclass
@@ -34,12 +76,23 @@ class AuthsignalEmulatorConfig:
     #: ``redirect_url``, typos) instead of logging a warning that names the
     #: camelCase one probably meant.
     strict: bool = False
+    #: The verification methods the tenant offers, in its order of preference
+    #: (a comma-separated string is accepted too). Only EMAIL_OTP and
+    #: AUTHENTICATOR_APP are emulated; others are refused.
+    methods: tuple[str, ...] = DEFAULT_METHODS
+    #: A JSON file of rules per action code (see rules.py); None: every
+    #: action is CHALLENGE_REQUIRED.
+    rules_path: str | None = None
+    #: The issuer an authenticator app shows next to the account.
+    totp_issuer: str = "Local Authsignal"
     token_ttl_seconds: int = 600
     code_ttl_seconds: int = 600
     code_length: int = 6
     max_sends_per_window: int = 12
     send_window_seconds: int = 600
     max_wrong_codes: int = 5
+    #: The rules read from ``rules_path`` (empty without one).
+    rules: RuleSet = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.tenant_id or not isinstance(self.tenant_id, str):
@@ -54,3 +107,11 @@ class AuthsignalEmulatorConfig:
             self.allowed_hosts = parse_hosts(self.allowed_hosts)
         except ValueError as exc:
             raise ValueError(f"allowed_hosts: {exc}") from None
+        try:
+            self.methods = parse_methods(self.methods)
+        except ValueError as exc:
+            raise ConfigError("methods", "--methods", str(exc)) from None
+        try:
+            self.rules = load_rules(self.rules_path) if self.rules_path else RuleSet()
+        except ValueError as exc:
+            raise ConfigError("rules_path", "--rules", str(exc)) from None

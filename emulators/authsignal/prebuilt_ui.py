@@ -3,8 +3,9 @@ emulator's own origin, embeddable only by the allowed app origins."""
 
 from __future__ import annotations
 
-from flask import Blueprint, make_response, render_template, request
+from flask import Blueprint, make_response, render_template, request, url_for
 
+from . import totp
 from .errors import ApiError
 from .http_common import service
 
@@ -46,11 +47,33 @@ def challenge_page():
     config = {
         "token": token,
         "apiBase": "/v1",
+        "qrCodePath": url_for("authsignal_prebuilt_ui.totp_qr_code"),
         "email": context["email"],
         "state": context["state"],
         "redirectUrl": context["redirectUrl"],
         "attemptsRemaining": context["attemptsRemaining"],
         "allowedOrigins": [str(p) for p in service().config.allowed_origins],
         "codeLength": service().config.code_length,
+        "totpCodeLength": totp.DIGITS,
+        "methods": context["methods"],
+        "totpEnrolled": context["totpEnrolled"],
     }
     return secure_page(render_template("authsignal/challenge.html", config=config, email=context["email"]))
+
+
+@bp.get("/challenge/totp-qr-code")
+def totp_qr_code():
+    """The QR code of the authenticator app being enrolled, as SVG, for the
+    page's own script (``Authorization: Bearer <track token>``): it shows it
+    as a ``data:`` image, which the page's CSP allows."""
+    auth = request.authorization
+    if auth is None or auth.type != "bearer" or not auth.token:
+        raise ApiError(401, "unauthorized", "A Bearer token from track is required.")
+    svg = service().totp_qr_code(service().authenticate(auth.token))
+    response = make_response(svg)
+    response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,6 +1,7 @@
-"""What the local Authsignal does, apart from HTTP: track, validate, get and
-update actions, the email OTP challenge behind the pre-built UI, and the dev
-inbox. Users and authenticators are :class:`~.users.UserService`'s."""
+"""What the local Authsignal does, apart from HTTP: track (with its rules),
+validate, get and update actions, the email OTP and authenticator app
+challenges behind the pre-built UI, and the dev inbox. Users and
+authenticators are :class:`~.users.UserService`'s."""
 
 from __future__ import annotations
 
@@ -11,22 +12,33 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-from . import attributes
+from . import attributes, totp
 from .checks import ACTION_STATES, check_action_code, check_object, check_user_id, is_email
-from .config import AuthsignalEmulatorConfig
+from .config import AUTHENTICATOR_APP, EMAIL_OTP, AuthsignalEmulatorConfig
 from .errors import ApiError, invalid_request
 from .origins import is_allowed, origin_of
+from .rules import Facts
 from .shapes import compact, iso8601
-from .store import Action, AuthsignalStore
+from .store import Action, AuthsignalStore, PendingTotp
 from .tokens import RESULT_SCOPE, TRACK_SCOPE, TokenClaims, TokenService
-from .users import UserService
+from .users import UserService, authenticator_body
 
 log = logging.getLogger("emulators.authsignal")
 
+ALLOW = "ALLOW"
+BLOCK = "BLOCK"
+REVIEW_REQUIRED = "REVIEW_REQUIRED"
 CHALLENGE_REQUIRED = "CHALLENGE_REQUIRED"
 CHALLENGE_SUCCEEDED = "CHALLENGE_SUCCEEDED"
 CHALLENGE_FAILED = "CHALLENGE_FAILED"
-EMAIL_OTP = "EMAIL_OTP"
+#: States in which the pre-built UI still takes a code. An ALLOW action's url
+#: may still be shown (the app decides), and its challenge completed.
+OPEN_STATES = (CHALLENGE_REQUIRED, ALLOW)
+#: States whose token validates (once) as ``isValid: true``.
+VALID_STATES = (CHALLENGE_SUCCEEDED, ALLOW)
+#: Track attributes the rules read (and the action records), with their longest length.
+_RULES_ATTRIBUTES = {"deviceId": 255, "ipAddress": 255, "userAgent": 1024}
+ADD_AUTHENTICATORS = "add:authenticators"
 
 
 class AuthsignalService:
@@ -64,18 +76,36 @@ class AuthsignalService:
         if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= 200):
             raise invalid_request("idempotencyKey must be a string of 1 to 200 characters.")
         key = key or str(uuid.uuid4())
+        facts = {}
+        for name, longest in _RULES_ATTRIBUTES.items():
+            value = body.get(name)
+            if value is not None and (not isinstance(value, str) or not 1 <= len(value) <= longest):
+                raise invalid_request(f"{name} must be a string of 1 to {longest} characters.")
+            facts[name] = value
+        # Kept as sent (an object is what the rules' custom condition reads).
+        custom = body.get("custom")
+        scope = body.get("scope")
+        if scope is not None and not isinstance(scope, str):
+            raise invalid_request("scope must be a string of space-separated scopes.")
 
         now = self.clock()
         with self.store.transaction():
             self.store.ensure_user(user_id, now)
+            device_id = facts["deviceId"]
+            state = self.config.rules.outcome(action, Facts(
+                known_device=device_id is not None and self.store.is_known_device(user_id, device_id),
+                ip_address=facts["ipAddress"],
+                custom=custom,
+            ))
             try:
                 self.store.insert_action(
                     Action(
                         idempotency_key=key, user_id=user_id, action=action,
-                        state=CHALLENGE_REQUIRED, email=email or self.users.enrolled_email(user_id),
+                        state=state, email=email or self.users.enrolled_email(user_id),
                         redirect_url=redirect_url, created_at=now, state_updated_at=now,
                         verification_method=None, validated_at=None, wrong_codes=0, code=None,
-                        code_expires_at=None,
+                        code_expires_at=None, device_id=device_id, ip_address=facts["ipAddress"],
+                        user_agent=facts["userAgent"], custom=custom, scope=scope,
                     )
                 )
             except KeyError:
@@ -83,7 +113,7 @@ class AuthsignalService:
             enrolment = self.users.enrolment(user_id)
         token = self.tokens.issue(user_id, action, key, TRACK_SCOPE)
         return {
-            "state": CHALLENGE_REQUIRED,
+            "state": state,
             "idempotencyKey": key,
             "url": f"{self.origin}/challenge?token={token}",
             "token": token,
@@ -119,9 +149,13 @@ class AuthsignalService:
             result = self._validation_body(row)
             if body.get("action") is not None and body["action"] != row.action:
                 return {**result, "isValid": False}
-            first_success = row.state == CHALLENGE_SUCCEEDED and row.validated_at is None
+            first_success = row.state in VALID_STATES and row.validated_at is None
             if first_success:
-                self.store.update_action(row.idempotency_key, validated_at=self.clock())
+                now = self.clock()
+                self.store.update_action(row.idempotency_key, validated_at=now)
+                if row.device_id:
+                    # A successful sign-in from this device: the rules' knownDevice from now on.
+                    self.store.remember_device(row.user_id, row.device_id, now)
             return {**result, "isValid": first_success}
 
     def get_action(self, user_id: str, action: str, idempotency_key: str) -> dict:
@@ -169,14 +203,35 @@ class AuthsignalService:
         return claims
 
     def challenge_context(self, claims: TokenClaims) -> dict:
-        """What the pre-built UI needs to render a challenge."""
-        row = self.store.get_action(claims.idempotency_key)
-        return {
-            "email": row.email,
-            "state": row.state,
-            "redirectUrl": row.redirect_url,
-            "attemptsRemaining": max(self.config.max_wrong_codes - row.wrong_codes, 0),
-        }
+        """What the pre-built UI needs to render a challenge: among others the
+        methods it offers, the default first (see :meth:`offered_methods`)."""
+        with self.store.transaction():
+            row = self.store.get_action(claims.idempotency_key)
+            enrolled = self.users.enrolled_methods(row.user_id)
+            return {
+                "email": row.email,
+                "state": row.state,
+                "redirectUrl": row.redirect_url,
+                "attemptsRemaining": max(self.config.max_wrong_codes - row.wrong_codes, 0),
+                "methods": self.offered_methods(row),
+                "totpEnrolled": AUTHENTICATOR_APP in enrolled,
+            }
+
+    def offered_methods(self, row: Action) -> list[str]:
+        """The tenant's methods this challenge can be completed with, the
+        default first, then enrolled ones, then the others. An email code
+        needs an email (tracked or enrolled) or the right to enroll one; an
+        authenticator app must be the user's, or the user may add one (not
+        enrolled yet, or tracked with scope add:authenticators)."""
+        enrolled = self.users.enrolled_methods(row.user_id)
+        may_add = self._may_add_authenticators(row)
+        offered = []
+        for method in self.users.method_order(row.user_id):
+            if method == EMAIL_OTP and (row.email or may_add):
+                offered.append(method)
+            elif method == AUTHENTICATOR_APP and (method in enrolled or may_add):
+                offered.append(method)
+        return offered
 
     def enroll_email(self, claims: TokenClaims, email: object) -> dict:
         """Set the email for a challenge that was tracked without one, and send a code."""
@@ -186,6 +241,8 @@ class AuthsignalService:
             row = self._pending_action(claims)
             if row.email and row.email.lower() != email.lower():
                 raise invalid_request("This challenge already has an email address.")
+            if not row.email and not self._may_add_authenticators(row):
+                raise _binding_error("an email address")
             self.store.update_action(row.idempotency_key, email=email)
             self._send_code(self.store.get_action(row.idempotency_key))
         return {"userAuthenticatorId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"email-otp:{row.user_id}"))}
@@ -199,15 +256,12 @@ class AuthsignalService:
         return {"challengeId": row.idempotency_key}
 
     def verify_email_code(self, claims: TokenClaims, code: object) -> dict:
-        if not isinstance(code, str) or not code.strip():
-            raise invalid_request("verificationCode must be a non-empty string.")
-        code = code.strip()
+        code = _code(code)
         with self.store.transaction():
             row = self.store.get_action(claims.idempotency_key)
             if row.state == CHALLENGE_FAILED:
-                return {"isVerified": False, "failureReason": "MAX_ATTEMPTS_EXCEEDED", "attemptsRemaining": 0}
-            if row.state != CHALLENGE_REQUIRED:
-                raise invalid_request("This challenge is already complete.")
+                return _max_attempts_exceeded()
+            self._check_open(row)
             if row.code is None:
                 raise invalid_request("No code has been sent for this challenge yet.")
             now = self.clock()
@@ -216,18 +270,7 @@ class AuthsignalService:
                 return {"isVerified": False, "failureReason": "CODE_EXPIRED",
                         "attemptsRemaining": self.config.max_wrong_codes - row.wrong_codes}
             if not hmac.compare_digest(code.encode(), row.code.encode()):
-                wrong = row.wrong_codes + 1
-                remaining = max(self.config.max_wrong_codes - wrong, 0)
-                if remaining == 0:
-                    self.store.update_action(
-                        row.idempotency_key, wrong_codes=wrong, state=CHALLENGE_FAILED,
-                        state_updated_at=now, code=None, code_expires_at=None,
-                        verification_method=EMAIL_OTP,
-                    )
-                    return {"isVerified": False, "failureReason": "MAX_ATTEMPTS_EXCEEDED", "attemptsRemaining": 0}
-                self.store.update_action(row.idempotency_key, wrong_codes=wrong)
-                return {"isVerified": False, "failureReason": "CODE_INVALID_OR_EXPIRED",
-                        "attemptsRemaining": remaining}
+                return self._wrong_code(row, EMAIL_OTP, code=None, code_expires_at=None)
             self.store.update_action(
                 row.idempotency_key, state=CHALLENGE_SUCCEEDED, state_updated_at=now,
                 verification_method=EMAIL_OTP, code=None, code_expires_at=None,
@@ -235,6 +278,75 @@ class AuthsignalService:
             self.users.record_verified_email(row.user_id, row.email)
         token = self.tokens.issue(row.user_id, row.action, row.idempotency_key, RESULT_SCOPE)
         return {"isVerified": True, "accessToken": token}
+
+    # ----- the authenticator app (TOTP) -----------------------------------------
+    def enroll_totp(self, claims: TokenClaims) -> dict:
+        """Start enrolling an authenticator app: a new secret, kept pending
+        until a code from it is verified. What the Web SDK's ``totp.enroll()`` calls."""
+        self._check_totp_allowed()
+        now = self.clock()
+        with self.store.transaction():
+            row = self._pending_action(claims)
+            if self.store.authenticator(row.user_id, AUTHENTICATOR_APP) is not None:
+                raise invalid_request("This user already has an authenticator app: enter a code from it.")
+            if not self._may_add_authenticators(row):
+                raise _binding_error("an authenticator app")
+            pending = PendingTotp(row.user_id, str(uuid.uuid4()), totp.new_secret(), now)
+            self.store.save_pending_totp(pending)
+            uri = totp.provisioning_uri(pending.secret, self._account_name(row), self.config.totp_issuer)
+        return {
+            "userAuthenticatorId": pending.user_authenticator_id,
+            "userId": row.user_id,
+            "uri": uri,
+            "secret": pending.secret,
+        }
+
+    def totp_qr_code(self, claims: TokenClaims) -> str:
+        """The pending authenticator app's ``otpauth://`` URI as an SVG QR code."""
+        with self.store.transaction():
+            row = self._pending_action(claims)
+            pending = self.store.pending_totp(row.user_id)
+            if pending is None:
+                raise ApiError(404, "not_found", "No authenticator app is being enrolled.")
+            uri = totp.provisioning_uri(pending.secret, self._account_name(row), self.config.totp_issuer)
+        return totp.qr_code_svg(uri)
+
+    def verify_totp(self, claims: TokenClaims, code: object) -> dict:
+        """Check a code from the user's authenticator app (or the one being
+        enrolled, which it then enrolls) and complete the challenge. What the
+        Web SDK's ``totp.verify({code})`` calls."""
+        self._check_totp_allowed()
+        code = _code(code)
+        with self.store.transaction():
+            row = self.store.get_action(claims.idempotency_key)
+            if row.state == CHALLENGE_FAILED:
+                return _max_attempts_exceeded()
+            self._check_open(row)
+            now = self.clock()
+            enrolled = self.store.authenticator(row.user_id, AUTHENTICATOR_APP)
+            pending = None if enrolled else self.store.pending_totp(row.user_id)
+            if enrolled is None and pending is None:
+                raise invalid_request("No authenticator app for this user: enroll one first.")
+            secret = enrolled.secret if enrolled else pending.secret
+            last_step = enrolled.last_used_step if enrolled else None
+            step = totp.accepted_step(secret, code, now, last_step) if secret else None
+            if step is None:
+                return self._wrong_code(row, AUTHENTICATOR_APP)
+            if enrolled is not None:
+                self.store.set_last_used_step(row.user_id, AUTHENTICATOR_APP, step, now)
+                authenticator = None
+            else:
+                authenticator = self.store.save_totp_authenticator(pending, AUTHENTICATOR_APP, step, now)
+            self.store.update_action(
+                row.idempotency_key, state=CHALLENGE_SUCCEEDED, state_updated_at=now,
+                verification_method=AUTHENTICATOR_APP,
+            )
+            default = self.users.enrolment(row.user_id).get("defaultVerificationMethod")
+        token = self.tokens.issue(row.user_id, row.action, row.idempotency_key, RESULT_SCOPE)
+        result = {"isVerified": True, "accessToken": token}
+        if authenticator is not None:
+            result["userAuthenticator"] = authenticator_body(authenticator, default)
+        return result
 
     # ----- dev inbox ----------------------------------------------------------
     def inbox(self, recipient: str | None = None) -> list[dict]:
@@ -263,9 +375,46 @@ class AuthsignalService:
         row = self.store.get_action(claims.idempotency_key)
         if row.state == CHALLENGE_FAILED:
             raise ApiError(400, "challenge_failed", "This challenge has failed. Start again.")
-        if row.state != CHALLENGE_REQUIRED:
-            raise invalid_request("This challenge is already complete.")
+        self._check_open(row)
         return row
+
+    @staticmethod
+    def _check_open(row: Action) -> None:
+        if row.state in (BLOCK, REVIEW_REQUIRED):
+            raise invalid_request("This action was blocked: there is no challenge to complete.")
+        if row.state not in OPEN_STATES:
+            raise invalid_request("This challenge is already complete.")
+
+    def _may_add_authenticators(self, row: Action) -> bool:
+        """Authenticator binding, as on the real service: a user with an
+        authenticator adds another only with a token tracked with scope
+        ``add:authenticators``; a user with none enrolls the first freely."""
+        if ADD_AUTHENTICATORS in (row.scope or "").split():
+            return True
+        return not self.store.authenticators(row.user_id)
+
+    def _check_totp_allowed(self) -> None:
+        if AUTHENTICATOR_APP not in self.config.methods:
+            raise invalid_request("The authenticator app is not a verification method of this tenant.")
+
+    def _account_name(self, row: Action) -> str:
+        """Who the authenticator app lists the code for: the email, else the username, else the user id."""
+        user = self.store.get_user(row.user_id)
+        return row.email or (user and (user.email or user.username)) or row.user_id
+
+    def _wrong_code(self, row: Action, method: str, **changes) -> dict:
+        """Count a wrong code (email or authenticator app alike): the last
+        allowed one fails the challenge."""
+        wrong = row.wrong_codes + 1
+        remaining = max(self.config.max_wrong_codes - wrong, 0)
+        if remaining == 0:
+            self.store.update_action(
+                row.idempotency_key, wrong_codes=wrong, state=CHALLENGE_FAILED,
+                state_updated_at=self.clock(), verification_method=method, **changes,
+            )
+            return _max_attempts_exceeded()
+        self.store.update_action(row.idempotency_key, wrong_codes=wrong)
+        return {"isVerified": False, "failureReason": "CODE_INVALID_OR_EXPIRED", "attemptsRemaining": remaining}
 
     def _send_code(self, row: Action) -> None:
         now = self.clock()
@@ -302,3 +451,21 @@ class AuthsignalService:
             "idempotencyKey": row.idempotency_key,
             "verificationMethod": row.verification_method,
         })
+
+
+def _code(code: object) -> str:
+    if not isinstance(code, str) or not code.strip():
+        raise invalid_request("verificationCode must be a non-empty string.")
+    return code.strip()
+
+
+def _max_attempts_exceeded() -> dict:
+    return {"isVerified": False, "failureReason": "MAX_ATTEMPTS_EXCEEDED", "attemptsRemaining": 0}
+
+
+def _binding_error(what: str) -> ApiError:
+    return ApiError(
+        403, "forbidden",
+        f"This user is already enrolled: adding {what} needs a token tracked with scope "
+        "add:authenticators (authenticator binding).",
+    )

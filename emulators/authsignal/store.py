@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..sqlite_store import TypedStore
@@ -34,7 +34,22 @@ CREATE TABLE IF NOT EXISTS authenticators (
     created_at            REAL NOT NULL,
     verified_at           REAL NOT NULL,
     last_verified_at      REAL,
+    secret                TEXT,
+    last_used_step        INTEGER,
     UNIQUE (user_id, verification_method)
+);
+CREATE TABLE IF NOT EXISTS pending_totp (
+    user_id               TEXT PRIMARY KEY REFERENCES users(user_id),
+    user_authenticator_id TEXT NOT NULL,
+    secret                TEXT NOT NULL,
+    created_at            REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS known_devices (
+    user_id       TEXT NOT NULL,
+    device_id     TEXT NOT NULL,
+    first_seen_at REAL NOT NULL,
+    last_seen_at  REAL NOT NULL,
+    PRIMARY KEY (user_id, device_id)
 );
 CREATE TABLE IF NOT EXISTS actions (
     idempotency_key     TEXT PRIMARY KEY,
@@ -49,7 +64,12 @@ CREATE TABLE IF NOT EXISTS actions (
     validated_at        REAL,
     wrong_codes         INTEGER NOT NULL DEFAULT 0,
     code                TEXT,
-    code_expires_at     REAL
+    code_expires_at     REAL,
+    device_id           TEXT,
+    ip_address          TEXT,
+    user_agent          TEXT,
+    custom              TEXT,
+    scope               TEXT
 );
 CREATE TABLE IF NOT EXISTS messages (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -81,6 +101,17 @@ class Action:
     wrong_codes: int
     code: str | None
     code_expires_at: float | None
+    device_id: str | None = None
+    ip_address: str | None = None
+    user_agent: str | None = None
+    custom: object = None  # the tracked custom attribute, as sent (JSON)
+    scope: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> "Action":
+        values = dict(row)
+        values["custom"] = json.loads(values["custom"]) if values["custom"] is not None else None
+        return cls(**values)
 
 
 #: Columns a state file written before the user profile and authenticators
@@ -93,6 +124,11 @@ _ADDED_USER_COLUMNS = {
     "custom": "TEXT",
     "locale": "TEXT",
     "default_verification_method": "TEXT",
+}
+#: Columns of other tables added since (the authenticator app, rules' attributes).
+_ADDED_COLUMNS = {
+    "authenticators": {"secret": "TEXT", "last_used_step": "INTEGER"},
+    "actions": {"device_id": "TEXT", "ip_address": "TEXT", "user_agent": "TEXT", "custom": "TEXT", "scope": "TEXT"},
 }
 
 
@@ -129,6 +165,20 @@ class Authenticator:
     created_at: float
     verified_at: float
     last_verified_at: float | None
+    #: The authenticator app's TOTP secret, and the last time step it was
+    #: accepted for; never shown by the API.
+    secret: str | None = field(default=None, repr=False)
+    last_used_step: int | None = None
+
+
+@dataclass(frozen=True)
+class PendingTotp:
+    """An authenticator app enrolled but not yet verified with a code."""
+
+    user_id: str
+    user_authenticator_id: str
+    secret: str = field(repr=False)
+    created_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -150,10 +200,15 @@ class AuthsignalStore(TypedStore):
         self._upgrade()
 
     def _upgrade(self) -> None:
-        """Bring a state file from before user profiles up to date: add the
-        columns, and give each user with a verified email (enrolled, then)
-        the email OTP authenticator that now stands for it."""
+        """Bring a state file from an earlier version up to date: add the
+        columns, and give each user with a verified email (enrolled, before
+        authenticators existed) the email OTP authenticator that now stands for it."""
         with self.transaction() as db:
+            for table, columns in _ADDED_COLUMNS.items():
+                present = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns.items():
+                    if name not in present:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
             present = {row["name"] for row in db.execute("PRAGMA table_info(users)")}
             missing = {name: kind for name, kind in _ADDED_USER_COLUMNS.items() if name not in present}
             for name, kind in missing.items():
@@ -203,6 +258,8 @@ class AuthsignalStore(TypedStore):
         if asked. A user whose actions stay keeps a bare row for them."""
         with self.transaction() as db:
             db.execute("DELETE FROM authenticators WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM pending_totp WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM known_devices WHERE user_id = ?", (user_id,))
             if with_actions:
                 db.execute("DELETE FROM actions WHERE user_id = ?", (user_id,))
             db.execute(
@@ -267,6 +324,69 @@ class AuthsignalStore(TypedStore):
             ).fetchone()
         return Authenticator(**dict(row))
 
+    def save_totp_authenticator(self, pending: PendingTotp, method: str, step: int, now: float) -> Authenticator:
+        """Turn a verified pending authenticator app into the user's one (replacing any)."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM authenticators WHERE user_id = ? AND verification_method = ?",
+                       (pending.user_id, method))
+            db.execute(
+                "INSERT INTO authenticators (user_authenticator_id, user_id, verification_method, "
+                "created_at, verified_at, last_verified_at, secret, last_used_step) VALUES (?,?,?,?,?,?,?,?)",
+                (pending.user_authenticator_id, pending.user_id, method, now, now, now, pending.secret, step),
+            )
+            db.execute("DELETE FROM pending_totp WHERE user_id = ?", (pending.user_id,))
+            row = db.execute(
+                "SELECT * FROM authenticators WHERE user_id = ? AND verification_method = ?",
+                (pending.user_id, method),
+            ).fetchone()
+        return Authenticator(**dict(row))
+
+    def authenticator(self, user_id: str, method: str) -> Authenticator | None:
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT * FROM authenticators WHERE user_id = ? AND verification_method = ?",
+                (user_id, method),
+            ).fetchone()
+        return Authenticator(**dict(row)) if row else None
+
+    def set_last_used_step(self, user_id: str, method: str, step: int, now: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE authenticators SET last_used_step = ?, last_verified_at = ? "
+                "WHERE user_id = ? AND verification_method = ?",
+                (step, now, user_id, method),
+            )
+
+    # pending authenticator apps
+    def save_pending_totp(self, pending: PendingTotp) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO pending_totp (user_id, user_authenticator_id, secret, created_at) "
+                "VALUES (?,?,?,?)",
+                (pending.user_id, pending.user_authenticator_id, pending.secret, pending.created_at),
+            )
+
+    def pending_totp(self, user_id: str) -> PendingTotp | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM pending_totp WHERE user_id = ?", (user_id,)).fetchone()
+        return PendingTotp(**dict(row)) if row else None
+
+    # devices seen in successful sign-ins (the rules' knownDevice)
+    def remember_device(self, user_id: str, device_id: str, now: float) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO known_devices (user_id, device_id, first_seen_at, last_seen_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (user_id, device_id) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+                (user_id, device_id, now, now),
+            )
+
+    def is_known_device(self, user_id: str, device_id: str) -> bool:
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT 1 FROM known_devices WHERE user_id = ? AND device_id = ?", (user_id, device_id)
+            ).fetchone()
+        return row is not None
+
     def set_authenticator_contact(self, user_id: str, methods: tuple[str, ...], column: str,
                                   value: str) -> None:
         """Point the user's authenticators of ``methods`` at a new email or phone number."""
@@ -296,18 +416,13 @@ class AuthsignalStore(TypedStore):
 
     # actions
     def insert_action(self, action: Action) -> None:
+        values = dict(action.__dict__)
+        values["custom"] = json.dumps(values["custom"]) if values["custom"] is not None else None
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
         with self.transaction() as db:
             try:
-                db.execute(
-                    "INSERT INTO actions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        action.idempotency_key, action.user_id, action.action,
-                        action.state, action.email, action.redirect_url,
-                        action.created_at, action.state_updated_at,
-                        action.verification_method, action.validated_at,
-                        action.wrong_codes, action.code, action.code_expires_at,
-                    ),
-                )
+                db.execute(f"INSERT INTO actions ({columns}) VALUES ({marks})", tuple(values.values()))
             except sqlite3.IntegrityError as exc:
                 raise KeyError(action.idempotency_key) from exc
 
@@ -316,7 +431,7 @@ class AuthsignalStore(TypedStore):
             row = db.execute(
                 "SELECT * FROM actions WHERE idempotency_key = ?", (idempotency_key,)
             ).fetchone()
-        return Action(**dict(row)) if row else None
+        return Action.from_row(row) if row else None
 
     def update_action(self, idempotency_key: str, **changes) -> None:
         allowed = set(Action.__dataclass_fields__) - {"idempotency_key", "user_id", "action"}

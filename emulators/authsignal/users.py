@@ -1,7 +1,7 @@
 """Users and their authenticators, as the server API manages them: get,
 update, delete and query users; enroll (already verified), list and delete
 authenticators. A user is enrolled when it has an authenticator: one from the
-pre-built UI's verified email, or one the server enrolled."""
+pre-built UI (a verified email, an authenticator app), or one the server enrolled."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ EMAIL_METHODS = ("EMAIL_OTP", "EMAIL_MAGIC_LINK")
 PHONE_METHODS = ("SMS",)
 #: What the real API enrolls on a server's word (passkeys aside).
 ENROLLABLE = EMAIL_METHODS + PHONE_METHODS
-#: What this tenant lets users enroll: the pre-built UI does email OTP only.
-ALLOWED_METHODS = [EMAIL_OTP]
 VERIFICATION_METHODS = (
     "SMS", "AUTHENTICATOR_APP", "EMAIL_MAGIC_LINK", "EMAIL_OTP", "PUSH", "DEVICE",
     "SECURITY_KEY", "PASSKEY", "VERIFF", "IPROOV", "PALM_BIOMETRICS_RR", "IDVERSE",
@@ -43,6 +41,9 @@ class UserService:
             # A user never seen answers like a new one: 200, not enrolled.
             user = self.store.get_user(user_id) or User(user_id, None, False, self.clock())
             enrolment = self.enrolment(user_id, user)
+            if not enrolment["isEnrolled"]:
+                # Unlike track, get user shows a default method only once enrolled.
+                enrolment.pop("defaultVerificationMethod", None)
         return compact({
             "isEnrolled": enrolment["isEnrolled"],
             "email": user.email,
@@ -165,13 +166,13 @@ class UserService:
             if is_default:
                 self.store.update_user(user_id, default_verification_method=method)
             default = self.enrolment(user_id).get("defaultVerificationMethod")
-        return {"authenticator": _authenticator_body(authenticator, default)}
+        return {"authenticator": authenticator_body(authenticator, default)}
 
     def authenticators(self, user_id: str) -> list[dict]:
         check_user_id(user_id)
         with self.store.transaction():
             default = self.enrolment(user_id).get("defaultVerificationMethod")
-            return [_authenticator_body(a, default) for a in self.store.authenticators(user_id)]
+            return [authenticator_body(a, default) for a in self.store.authenticators(user_id)]
 
     def delete_authenticator(self, user_id: str, user_authenticator_id: str) -> dict:
         check_user_id(user_id)
@@ -181,17 +182,45 @@ class UserService:
 
     # ----- for track, validate and the pre-built UI --------------------------
     def enrolment(self, user_id: str, user: User | None = None) -> dict:
-        """``isEnrolled`` and the verification methods, as track and get user show them."""
+        """``isEnrolled`` and the verification methods, as track and get user show them:
+        ``allowedVerificationMethods`` the tenant's (in its order),
+        ``enrolledVerificationMethods`` the user's, and
+        ``defaultVerificationMethod`` (see :meth:`default_method`)."""
         user = user or self.store.get_user(user_id)
-        methods = list(dict.fromkeys(a.verification_method for a in self.store.authenticators(user_id)))
-        preferred = user.default_verification_method if user else None
-        default = preferred if preferred in methods else (methods[0] if methods else None)
+        enrolled = self.enrolled_methods(user_id)
         return compact({
-            "isEnrolled": bool(methods),
-            "enrolledVerificationMethods": methods,
-            "allowedVerificationMethods": list(ALLOWED_METHODS),
-            "defaultVerificationMethod": default,
+            "isEnrolled": bool(enrolled),
+            "enrolledVerificationMethods": enrolled,
+            "allowedVerificationMethods": list(self.config.methods),
+            "defaultVerificationMethod": self.default_method(user, enrolled),
         })
+
+    def enrolled_methods(self, user_id: str) -> list[str]:
+        return list(dict.fromkeys(a.verification_method for a in self.store.authenticators(user_id)))
+
+    def default_method(self, user: User | None, enrolled: list[str]) -> str:
+        """The user's own choice (update user, ``isDefault``) if enrolled; else
+        the first enrolled method in the tenant's order; else the first
+        enrolled one; else the tenant's first method."""
+        preferred = user.default_verification_method if user else None
+        if preferred in enrolled:
+            return preferred
+        for method in self.config.methods:
+            if method in enrolled:
+                return method
+        return enrolled[0] if enrolled else self.config.methods[0]
+
+    def method_order(self, user_id: str) -> list[str]:
+        """The tenant's methods as the pre-built UI offers them: the default
+        first, then the other enrolled ones, then the rest, each in the tenant's order."""
+        enrolled = self.enrolled_methods(user_id)
+        default = self.default_method(self.store.get_user(user_id), enrolled)
+        tenant = list(self.config.methods)
+        ordered = [m for m in tenant if m in enrolled] + [m for m in tenant if m not in enrolled]
+        if default in ordered:
+            ordered.remove(default)
+            ordered.insert(0, default)
+        return ordered
 
     def enrolled_email(self, user_id: str) -> str | None:
         """The email of the user's email OTP authenticator: where a challenge
@@ -253,7 +282,7 @@ def _query_limit(raw: str | None) -> int:
     return int(raw)
 
 
-def _authenticator_body(authenticator: Authenticator, default_method: str | None) -> dict:
+def authenticator_body(authenticator: Authenticator, default_method: str | None) -> dict:
     return compact({
         "userAuthenticatorId": authenticator.user_authenticator_id,
         "verificationMethod": authenticator.verification_method,

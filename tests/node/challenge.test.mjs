@@ -17,8 +17,10 @@ test("track answers a challenge with the pre-built UI's url and a token", async 
   assert.ok(result.token);
   assert.ok(result.idempotencyKey);
   assert.equal(result.isEnrolled, false);
-  assert.deepEqual(result.allowedVerificationMethods, ["EMAIL_OTP"]);
-  assert.equal(result.defaultVerificationMethod, undefined);
+  assert.deepEqual(result.allowedVerificationMethods, ["EMAIL_OTP", "AUTHENTICATOR_APP"]);
+  assert.deepEqual(result.enrolledVerificationMethods, []);
+  // Not enrolled: the default is the tenant's first method.
+  assert.equal(result.defaultVerificationMethod, "EMAIL_OTP");
 });
 
 test("a completed challenge validates exactly once for its user and action", async () => {

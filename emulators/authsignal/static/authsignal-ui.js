@@ -1,12 +1,26 @@
-// The local pre-built UI: email OTP, then hand the result token back to the
-// app the way the real pre-built UI does (see the README's emulator section).
+// The local pre-built UI: email OTP or an authenticator app (enrolling one
+// if need be), then hand the result token back to the app the way the real
+// pre-built UI does (see the README's emulator section).
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("challenge-config").textContent);
   var container = document.getElementById("widget_container");
   var messageEl = document.getElementById("message");
-  var STEPS = ["email-step", "send-step", "verify-step", "done-step"];
+  var STEPS = ["email-step", "send-step", "totp-setup", "verify-step", "methods-step", "done-step"];
+  var METHOD_LABELS = { EMAIL_OTP: "Email code", AUTHENTICATOR_APP: "Authenticator app" };
+  var HEADINGS = {
+    EMAIL_OTP: "Verify your email",
+    AUTHENTICATOR_APP: "Enter your authenticator code",
+    TOTP_SETUP: "Set up your authenticator app",
+    METHODS: "Use another method",
+    BLOCKED: "Action blocked",
+  };
+  var methods = (config.methods || []).filter(function (m) { return METHOD_LABELS[m]; });
+  var current = null;        // the method in use
+  var codeSentTo = null;     // where this page last sent an email code
+  var totpSecret = null;     // the authenticator app being enrolled, once asked for
+  var totpEnrolled = !!config.totpEnrolled;
 
   function byId(id) { return document.getElementById(id); }
 
@@ -67,10 +81,17 @@
     reportHeight();
   }
 
-  function show(step) {
-    STEPS.forEach(function (id) { byId(id).hidden = id !== step; });
-    var first = byId(step).querySelector("input, button");
-    if (first) first.focus();
+  // Show these steps (one id or a list), hide the others; "Use another
+  // method" only in a challenge step and when there is another method.
+  function show(steps, heading) {
+    steps = [].concat(steps);
+    STEPS.forEach(function (id) { byId(id).hidden = steps.indexOf(id) < 0; });
+    if (heading) byId("heading").textContent = heading;
+    var choosing = steps.indexOf("methods-step") >= 0 || steps.indexOf("done-step") >= 0;
+    byId("other-method").hidden = choosing || methods.length < 2;
+    var focusable = null;
+    steps.some(function (id) { focusable = byId(id).querySelector("input, button"); return focusable; });
+    if (focusable) focusable.focus();
     reportHeight();
   }
 
@@ -136,12 +157,92 @@
     say("");
   }
 
-  function codeSent(email) {
-    byId("email-sent").textContent = email;
+  function showVerify(method) {
+    var email = method === "EMAIL_OTP";
+    byId("sent-note").hidden = !email;
+    byId("totp-note").hidden = email;
+    byId("resend").hidden = !email;
+    var length = email ? config.codeLength : config.totpCodeLength;
+    byId("code").maxLength = length;
     byId("code").value = "";
-    show("verify-step");
+    if (email) {
+      show("verify-step", HEADINGS.EMAIL_OTP);
+    } else if (totpEnrolled) {
+      show("verify-step", HEADINGS.AUTHENTICATOR_APP);
+    } else {
+      show(["totp-setup", "verify-step"], HEADINGS.TOTP_SETUP);
+      byId("code").focus();
+    }
+  }
+
+  function codeSent(email) {
+    codeSentTo = email;
+    byId("email-sent").textContent = email;
+    showVerify("EMAIL_OTP");
     say("Code sent. Check your inbox.", "info");
   }
+
+  function useMethod(method) {
+    current = method;
+    say("");
+    if (method === "EMAIL_OTP") {
+      if (codeSentTo) {
+        byId("email-sent").textContent = codeSentTo;
+        showVerify("EMAIL_OTP");
+      } else if (config.email) {
+        show("send-step", HEADINGS.EMAIL_OTP);
+      } else {
+        show("email-step", HEADINGS.EMAIL_OTP);
+      }
+    } else if (totpEnrolled || totpSecret) {
+      showVerify("AUTHENTICATOR_APP");
+    } else {
+      show([], HEADINGS.TOTP_SETUP);
+      run(enrollTotp);
+    }
+  }
+
+  // A new secret, shown as a QR code (an SVG the server draws, shown as a
+  // data: image) and as text to type in.
+  async function enrollTotp() {
+    var enrolment = await api("/client/user-authenticators/totp");
+    var response;
+    try {
+      response = await fetch(config.qrCodePath, { headers: { "Authorization": "Bearer " + config.token } });
+    } catch (e) {
+      throw new Error("Could not reach the server. Check your connection and try again.");
+    }
+    if (!response.ok) throw new Error("Could not load the QR code (" + response.status + ").");
+    var svg = await response.text();
+    byId("totp-qr").src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(svg);
+    byId("totp-secret").textContent = enrolment.secret;
+    totpSecret = enrolment.secret;
+    if (current === "AUTHENTICATOR_APP") showVerify("AUTHENTICATOR_APP");
+  }
+
+  function chooseMethod() {
+    var list = byId("method-list");
+    while (list.firstChild) list.removeChild(list.firstChild);
+    methods.forEach(function (method) {
+      if (method === current) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "method";
+      button.textContent = METHOD_LABELS[method];
+      button.addEventListener("click", function () { useMethod(method); });
+      list.appendChild(button);
+    });
+    var back = document.createElement("button");
+    back.type = "button";
+    back.className = "secondary";
+    back.textContent = "Back";
+    back.addEventListener("click", function () { useMethod(current); });
+    list.appendChild(back);
+    say("");
+    show("methods-step", HEADINGS.METHODS);
+  }
+
+  byId("other-method").addEventListener("click", chooseMethod);
 
   byId("email-step").addEventListener("submit", function (event) {
     event.preventDefault();
@@ -176,15 +277,19 @@
 
   byId("verify-step").addEventListener("submit", function (event) {
     event.preventDefault();
+    var email = current === "EMAIL_OTP";
+    var length = email ? config.codeLength : config.totpCodeLength;
     var code = byId("code").value.replace(/\s+/g, "");
-    if (!new RegExp("^\\d{" + config.codeLength + "}$").test(code)) {
-      say("Enter the " + config.codeLength + "-digit code from the email.");
+    if (!new RegExp("^\\d{" + length + "}$").test(code)) {
+      say("Enter the " + length + "-digit code from " + (email ? "the email." : "your authenticator app."));
       byId("code").focus();
       return;
     }
     run(async function () {
-      var result = await api("/client/verify/email-otp", { verificationCode: code });
+      var path = email ? "/client/verify/email-otp" : "/client/verify/totp";
+      var result = await api(path, { verificationCode: code });
       if (result.isVerified) {
+        if (!email) totpEnrolled = true;
         byId("done-text").textContent = "Verified.";
         show("done-step");
         byId("close").hidden = true;
@@ -221,14 +326,21 @@
   if (window.ResizeObserver) new ResizeObserver(reportHeight).observe(container);
   if (config.state === "CHALLENGE_FAILED") {
     failed();
-  } else if (config.state !== "CHALLENGE_REQUIRED") {
+  } else if (config.state === "BLOCK" || config.state === "REVIEW_REQUIRED") {
+    // No code to offer; Close hands back the track token, which validates as not valid.
+    byId("done-text").textContent = config.state === "BLOCK"
+      ? "This action was blocked. Close this window."
+      : "This action was blocked until it is reviewed. Close this window.";
+    show("done-step", HEADINGS.BLOCKED);
+  } else if (config.state !== "CHALLENGE_REQUIRED" && config.state !== "ALLOW") {
     byId("done-text").textContent = "This challenge is already complete.";
     byId("close").hidden = true;
     show("done-step");
-  } else if (config.email) {
-    show("send-step");
+  } else if (!methods.length) {
+    byId("done-text").textContent = "There is no verification method this account can use here.";
+    show("done-step");
   } else {
-    show("email-step");
+    useMethod(methods[0]);
   }
   post(JSON.stringify({ event: "AUTHSIGNAL_READY" }));
 })();

@@ -21,6 +21,15 @@ class ChallengeDriver:
     def verify(self, code: str) -> requests.Response:
         return self.post("/verify/email-otp", {"verificationCode": code})
 
+    def enroll_totp(self) -> requests.Response:
+        """What the Web SDK's ``totp.enroll()`` sends: a POST without a body."""
+        return requests.post(
+            f"{self.emulator.base_url}/client/user-authenticators/totp", headers=self.headers, timeout=5
+        )
+
+    def verify_totp(self, code: str) -> requests.Response:
+        return self.post("/verify/totp", {"verificationCode": code})
+
 
 def latest_code(emulator, email: str) -> str:
     messages = requests.get(f"{emulator.origin}/_dev/inbox.json", params={"to": email}, timeout=5).json()

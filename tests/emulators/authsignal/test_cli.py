@@ -21,10 +21,64 @@ def test_defaults():
     )
     assert [str(p) for p in args.allowed_origins] == ["http://127.0.0.1:*", "http://localhost:*"]
     assert args.strict is False
+    assert args.methods == ("EMAIL_OTP", "AUTHENTICATOR_APP")
+    assert args.rules is None
 
 
 def test_strict_is_an_option():
     assert parse_args(["--strict"]).strict is True
+
+
+def test_methods_and_rules_are_options():
+    args = parse_args(["--methods", "AUTHENTICATOR_APP, EMAIL_OTP", "--rules", "rules.json"])
+
+    assert args.methods == ("AUTHENTICATOR_APP", "EMAIL_OTP")
+    assert args.rules == "rules.json"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emulators.authsignal", "--port", "0", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )
+
+
+def test_a_malformed_rules_file_stops_start_up_with_one_line(tmp_path):
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"cognitoAuth": {"rules": [{"when": {"country": "NZ"}, "outcome": "ALLOW"}]}}')
+
+    result = run_cli("--rules", str(rules))
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"error: --rules: {rules}: cognitoAuth.rules[0].when: unknown condition 'country' "
+        "(conditions: knownDevice, ipAddressIn, custom)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [("{not json", "not valid JSON"), ('{"cognitoAuth": {"default": "DENY"}}', "unknown outcome 'DENY'")],
+)
+def test_bad_json_or_an_unknown_outcome_stop_start_up_too(tmp_path, text, problem):
+    rules = tmp_path / "rules.json"
+    rules.write_text(text)
+
+    result = run_cli("--rules", str(rules))
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"error: --rules: {rules}: ") and problem in line
+
+
+def test_a_method_not_emulated_yet_stops_start_up_with_one_line():
+    result = run_cli("--methods", "EMAIL_OTP,PASSKEY")
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: --methods: PASSKEY is not emulated yet by the local Authsignal (it emulates EMAIL_OTP and AUTHENTICATOR_APP)"
+    ]
 
 
 def test_bad_allowed_origins_stop_with_a_clear_message(capsys):
@@ -35,7 +89,7 @@ def test_bad_allowed_origins_stop_with_a_clear_message(capsys):
     assert "--allowed-origins: not an origin or origin pattern: 'app.example.com'" in capsys.readouterr().err
 
 
-BANNER_LINES = 8
+BANNER_LINES = 10
 
 
 class Server:
@@ -86,6 +140,21 @@ def test_the_server_prints_where_it_listens_and_serves_there(tmp_path):
     assert server.base_url.endswith("/v1")
     assert response.status_code == 401
     assert (tmp_path / "state.sqlite3").exists()
+
+
+def test_the_methods_and_rules_are_printed_and_applied(tmp_path):
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"signIn": {"rules": [{"when": {"ipAddressIn": ["203.0.113.0/24"]}, "outcome": "BLOCK"}]}}')
+    with Server("--methods", "AUTHENTICATOR_APP,EMAIL_OTP", "--rules", str(rules)) as server:
+        response = requests.post(
+            f"{server.base_url}/users/u1/actions/signIn", json={"ipAddress": "203.0.113.9"},
+            auth=(DEFAULT_SECRET, ""), timeout=5,
+        )
+
+    assert any(line.split() == ["methods", "AUTHENTICATOR_APP,", "EMAIL_OTP"] for line in server.banner)
+    assert any(line.split() == ["rules", str(rules)] for line in server.banner)
+    assert response.json()["state"] == "BLOCK"
+    assert response.json()["allowedVerificationMethods"] == ["AUTHENTICATOR_APP", "EMAIL_OTP"]
 
 
 def test_a_custom_secret_is_not_printed():

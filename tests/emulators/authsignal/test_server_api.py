@@ -37,8 +37,9 @@ def test_track_returns_a_challenge_with_a_url_for_the_prebuilt_ui(authsignal, au
     assert f"{url.scheme}://{url.netloc}" == authsignal_emulator.origin
     assert "?" in result["url"], "the Web SDK appends '&mode=popup' blindly"
     assert result["is_enrolled"] is False
-    assert result["allowed_verification_methods"] == ["EMAIL_OTP"]
+    assert result["allowed_verification_methods"] == ["EMAIL_OTP", "AUTHENTICATOR_APP"]
     assert result["enrolled_verification_methods"] == []
+    assert result["default_verification_method"] == "EMAIL_OTP"  # not enrolled: the tenant's first
     assert result["idempotency_key"]
     claims = jwt.decode(result["token"], authsignal_emulator.config.secret, algorithms=["HS256"])
     assert claims["exp"] == claims["iat"] + 600
@@ -322,7 +323,7 @@ def test_absent_fields_are_omitted_not_null(authsignal_emulator, user_id, email)
 
     for body in (track, user, action, validation):
         assert None not in body.values(), body
-    assert "defaultVerificationMethod" not in track
+    assert track["defaultVerificationMethod"] == "EMAIL_OTP"  # track always has one: the tenant's first
     assert not {"email", "phoneNumber", "username", "displayName", "custom", "defaultVerificationMethod"} & set(user)
     assert "verificationMethod" not in action
     assert "verificationMethod" not in validation

@@ -3,6 +3,10 @@ app page of another origin, against the local Authsignal's pre-built UI."""
 
 from __future__ import annotations
 
+import re
+import time
+
+import pyotp
 import pytest
 from authsignal import AuthsignalClient
 from flask import Flask, send_file
@@ -199,3 +203,163 @@ def test_a_disallowed_opener_gets_no_token(page, app_origin, strict_emulator, us
 
     assert window.get_by_role("button", name="Send code").count() == 0
     assert page.evaluate("window.launchDone") is False
+
+
+# ----- the authenticator app and switching methods --------------------------------------
+
+POPUP = "#__authsignal-popup-iframe"
+
+
+@pytest.fixture(scope="module")
+def app_first_emulator():
+    """A tenant whose first method is the authenticator app (as after a password)."""
+    with AuthsignalEmulator(AuthsignalEmulatorConfig(methods="AUTHENTICATOR_APP,EMAIL_OTP")) as emulator:
+        yield emulator
+
+
+def secret_shown(ui) -> str:
+    secret = ui.locator("#totp-secret")
+    expect(secret).to_have_text(re.compile(r"^[A-Z2-7]{32}$"))
+    return secret.inner_text()
+
+
+def qr_code_shown(ui) -> bool:
+    image = ui.get_by_role("img", name="QR code to add this account to your authenticator app")
+    expect(image).to_be_visible()
+    return image.evaluate("img => img.complete && img.naturalWidth > 0 && img.src.startsWith('data:image/svg+xml')")
+
+
+def test_a_new_user_enrols_the_authenticator_app_then_is_asked_only_for_a_code(
+    page, app_origin, app_first_emulator, user_id, email
+):
+    client = AuthsignalClient(app_first_emulator.config.secret, api_url=app_first_emulator.base_url)
+    start(page, app_origin, app_first_emulator, client.track(user_id, ACTION, {"email": email})["url"])
+    ui = page.frame_locator(POPUP)
+
+    expect(ui.get_by_role("heading")).to_have_text("Set up your authenticator app")
+    assert qr_code_shown(ui)
+    secret = secret_shown(ui)
+    enter_code(ui, pyotp.TOTP(secret).now())
+    first = validate(client, result_token(page), user_id)
+
+    assert (first["is_valid"], first["state"], first["verification_method"]) == (
+        True, "CHALLENGE_SUCCEEDED", "AUTHENTICATOR_APP",
+    )
+    assert [a["verification_method"] for a in client.get_authenticators(user_id)] == ["AUTHENTICATOR_APP"]
+
+    start(page, app_origin, app_first_emulator, client.track(user_id, ACTION, {"email": email})["url"])
+    ui = page.frame_locator(POPUP)
+
+    expect(ui.get_by_role("heading")).to_have_text("Enter your authenticator code")
+    expect(ui.get_by_label("Verification code")).to_be_visible()
+    expect(ui.locator("#totp-setup")).to_be_hidden()
+    assert ui.get_by_role("button", name="Send code").count() == 0
+    # The next step's code (one step of skew): the enrolment used this step's.
+    enter_code(ui, pyotp.TOTP(secret).at(time.time() + 30))
+    second = validate(client, result_token(page), user_id)
+
+    assert (second["is_valid"], second["verification_method"]) == (True, "AUTHENTICATOR_APP")
+
+
+def test_a_wrong_authenticator_code_says_how_many_attempts_are_left(
+    page, app_origin, app_first_emulator, user_id, email
+):
+    client = AuthsignalClient(app_first_emulator.config.secret, api_url=app_first_emulator.base_url)
+    start(page, app_origin, app_first_emulator, client.track(user_id, ACTION, {"email": email})["url"])
+    ui = page.frame_locator(POPUP)
+    code = pyotp.TOTP(secret_shown(ui)).now()
+
+    enter_code(ui, wrong_code(code))
+    expect(ui.get_by_role("alert")).to_have_text("That code is incorrect. 4 attempts left.")
+    enter_code(ui, code)
+
+    assert validate(client, result_token(page), user_id)["is_valid"] is True
+
+
+def test_use_another_method_switches_to_the_authenticator_app_and_back_to_email(
+    page, app_origin, authsignal_emulator, authsignal, user_id, email
+):
+    start(page, app_origin, authsignal_emulator, authsignal.track(user_id, ACTION, {"email": email})["url"])
+    ui = page.frame_locator(POPUP)
+    # A new user of the default tenant starts with its first method: an email code.
+    expect(ui.get_by_role("heading")).to_have_text("Verify your email")
+    ui.get_by_role("button", name="Send code", exact=True).wait_for()
+
+    ui.get_by_role("button", name="Use another method").click()
+    expect(ui.get_by_role("button", name="Email code")).to_have_count(0)  # the one in use is not listed
+    ui.get_by_role("button", name="Authenticator app").click()
+    secret = secret_shown(ui)
+    ui.get_by_role("button", name="Use another method").click()
+    ui.get_by_role("button", name="Email code").click()
+    send_code_in_ui(ui)
+    ui.get_by_role("button", name="Use another method").click()
+    ui.get_by_role("button", name="Authenticator app").click()
+    assert secret_shown(ui) == secret  # the same enrolment, not a new secret
+    ui.get_by_role("button", name="Use another method").click()
+    ui.get_by_role("button", name="Email code").click()
+    enter_code(ui, latest_code(authsignal_emulator, email))
+    result = validate(authsignal, result_token(page), user_id)
+
+    assert (result["is_valid"], result["verification_method"]) == (True, "EMAIL_OTP")
+    assert [a["verification_method"] for a in authsignal.get_authenticators(user_id)] == ["EMAIL_OTP"]
+
+
+def test_use_another_method_from_the_app_to_an_email_code(page, app_origin, app_first_emulator, user_id, email):
+    client = AuthsignalClient(app_first_emulator.config.secret, api_url=app_first_emulator.base_url)
+    start(page, app_origin, app_first_emulator, client.track(user_id, ACTION, {"email": email})["url"])
+    ui = page.frame_locator(POPUP)
+    secret_shown(ui)
+
+    ui.get_by_role("button", name="Use another method").click()
+    ui.get_by_role("button", name="Email code").click()
+    send_code_in_ui(ui)
+    enter_code(ui, latest_code(app_first_emulator, email))
+
+    assert validate(client, result_token(page), user_id)["verification_method"] == "EMAIL_OTP"
+
+
+def test_a_blocked_action_shows_no_code(page, app_origin, authsignal_emulator, authsignal, user_id, email):
+    track = authsignal.track(user_id, ACTION, {"email": email})
+    authsignal.update_action(user_id, ACTION, track["idempotency_key"], {"state": "BLOCK"})
+    start(page, app_origin, authsignal_emulator, track["url"])
+    ui = page.frame_locator(POPUP)
+
+    expect(ui.get_by_text("This action was blocked.")).to_be_visible()
+    assert ui.get_by_label("Verification code").is_hidden()
+    assert ui.get_by_role("button", name="Send code").count() == 0
+    assert ui.get_by_role("button", name="Use another method").count() == 0
+    ui.get_by_role("button", name="Close").click()
+
+    result = validate(authsignal, result_token(page), user_id)
+    assert (result["is_valid"], result["state"]) == (False, "BLOCK")
+
+
+def test_the_web_sdks_headless_totp_methods_work_against_the_emulator(
+    browser, web_sdk_path, authsignal_emulator, authsignal, user_id, email
+):
+    """``authsignal.totp.enroll()`` and ``.verify({code})`` of the unmodified
+    SDK, same-origin (the emulator has no CORS yet): a page of the emulator's
+    own origin with the SDK added to it."""
+    context = browser.new_context(bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{authsignal_emulator.origin}/challenge?token=none")
+        page.add_script_tag(path=str(web_sdk_path))
+        track = authsignal.track(user_id, ACTION, {"email": email})
+        enrolled = page.evaluate(
+            """async ([tenantId, baseUrl, token]) => {
+                 window.client = new authsignal.Authsignal({ tenantId, baseUrl });
+                 window.client.setToken(token);
+                 return await window.client.totp.enroll();
+               }""",
+            [authsignal_emulator.config.tenant_id, authsignal_emulator.base_url, track["token"]],
+        )
+        code = pyotp.parse_uri(enrolled["data"]["uri"]).now()
+        verified = page.evaluate("async (code) => await window.client.totp.verify({ code })", code)
+    finally:
+        context.close()
+
+    assert enrolled["data"]["secret"] and enrolled["data"]["userId"] == user_id
+    assert verified["data"]["isVerified"] is True
+    assert verified["data"]["userAuthenticator"]["verificationMethod"] == "AUTHENTICATOR_APP"
+    assert validate(authsignal, verified["data"]["token"], user_id)["is_valid"] is True

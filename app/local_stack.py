@@ -35,7 +35,11 @@ def start_local_stack(settings: Settings) -> Settings:
         "LOCAL_AUTHSIGNAL_PORT",
         settings.local_authsignal_port,
         lambda: AuthsignalEmulator(
-            AuthsignalEmulatorConfig(state_path=str(state_dir / "authsignal.sqlite3")),
+            AuthsignalEmulatorConfig(
+                state_path=str(state_dir / "authsignal.sqlite3"),
+                methods=settings.local_authsignal_methods or default_methods(settings),
+                rules_path=settings.local_authsignal_rules,
+            ),
             port=settings.local_authsignal_port,
         ),
     )
@@ -43,6 +47,7 @@ def start_local_stack(settings: Settings) -> Settings:
     # environment, as they would in AWS Lambda.
     os.environ["AUTHSIGNAL_URL"] = authsignal.base_url
     os.environ["AUTHSIGNAL_SECRET"] = authsignal.config.secret
+    os.environ["SIGN_IN_FLOW"] = settings.sign_in_flow
     cognito = _start(
         "LOCAL_COGNITO_PORT",
         settings.local_cognito_port,
@@ -70,7 +75,16 @@ def start_local_stack(settings: Settings) -> Settings:
         authsignal_url=authsignal.base_url,
         authsignal_ui_origin=authsignal.origin,
         dev_inbox_url=authsignal.inbox_url,
+        cognito_inbox_url=f"{cognito.endpoint_url}/_dev/inbox",
     )
+
+
+def default_methods(settings: Settings) -> tuple[str, ...]:
+    """The methods the local tenant offers, the first being what a new user is
+    shown: an email code without passwords, the authenticator app with them."""
+    if settings.uses_passwords:
+        return ("AUTHENTICATOR_APP", "EMAIL_OTP")
+    return ("EMAIL_OTP", "AUTHENTICATOR_APP")
 
 
 def local_secret_key(state_dir: Path) -> str:

@@ -61,6 +61,35 @@ def test_local_mode_signs_in_end_to_end(local_app, email):
     assert f"Signed in as {email}" in user.page().get_data(as_text=True)
 
 
+def test_local_mode_demos_the_password_mfa_flow(tmp_path, monkeypatch, email):
+    """SIGN_IN_FLOW=password_mfa make run: sign-up, then the authenticator app
+    the local tenant offers first, enrolled with a code computed from its secret."""
+    import pyotp
+
+    for name in ("AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET", "SIGN_IN_FLOW"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    ports = {"LOCAL_COGNITO_PORT": str(free_port()), "LOCAL_AUTHSIGNAL_PORT": str(free_port())}
+    app = create_app({"TESTING": True, "ENVIRON": {
+        **ports, "LOCAL_STATE_DIR": str(tmp_path / "state"), "SIGN_IN_FLOW": "password_mfa",
+    }})
+    authsignal = app.extensions["settings"].authsignal_url
+    user = Browserless(app.test_client())
+
+    page = user.page().get_data(as_text=True)
+    url = user.post_json("/api/sign-up", {"email": email, "password": "Correct-Horse-7-battery"}).get_json()["url"]
+    bearer = {"Authorization": f"Bearer {url.split('token=', 1)[1]}"}
+    challenge = requests.get(url, timeout=5)
+    enrolment = requests.post(f"{authsignal}/client/user-authenticators/totp", headers=bearer, json={}, timeout=5).json()
+    verified = requests.post(f"{authsignal}/client/verify/totp", headers=bearer, timeout=5,
+                             json={"verificationCode": pyotp.TOTP(enrolment["secret"]).now()}).json()
+    confirmed = user.post_json("/api/confirm", {"token": verified["accessToken"]})
+
+    assert f'href="http://127.0.0.1:{ports["LOCAL_COGNITO_PORT"]}/_dev/inbox"' in page
+    assert challenge.status_code == 200
+    assert confirmed.status_code == 200, confirmed.get_json()
+    assert f"Signed in as {email}" in user.page().get_data(as_text=True)
+
+
 def test_a_busy_local_port_stops_start_up_with_a_clear_message(tmp_path, authsignal_emulator, monkeypatch):
     for name in ("AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET"):
         monkeypatch.setenv(name, os.environ.get(name, ""))

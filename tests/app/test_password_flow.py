@@ -200,3 +200,64 @@ def test_reset_without_asking_for_a_code_goes_to_the_first_page(visitor):
     response = visitor.client.get("/reset-password")
 
     assert response.status_code == 302 and response.headers["Location"].endswith("/forgot-password")
+
+
+# ----- Authsignal's rules ----------------------------------------------------------
+@pytest.fixture
+def rules_tenant(tmp_path, monkeypatch):
+    """A local Authsignal whose rules let a known device through and block one
+    address; the in-process triggers use it."""
+    from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
+
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"cognitoAuth": {"rules": [
+        {"when": {"ipAddressIn": ["203.0.113.66"]}, "outcome": "BLOCK"},
+        {"when": {"knownDevice": True}, "outcome": "ALLOW"},
+    ], "default": "CHALLENGE_REQUIRED"}}))
+    with AuthsignalEmulator(AuthsignalEmulatorConfig(rules_path=str(rules))) as emulator:
+        monkeypatch.setenv("AUTHSIGNAL_URL", emulator.base_url)
+        monkeypatch.setenv("AUTHSIGNAL_SECRET", emulator.config.secret)
+        yield emulator
+
+
+@pytest.fixture
+def rules_app(make_app, monkeypatch, rules_tenant):
+    monkeypatch.setenv("SIGN_IN_FLOW", "password_mfa")
+    return make_app(environ={
+        "SIGN_IN_FLOW": "password_mfa", "AUTHSIGNAL_URL": rules_tenant.base_url,
+        "AUTHSIGNAL_TENANT_ID": rules_tenant.config.tenant_id,
+    })
+
+
+def test_a_known_device_is_let_through_by_the_server_without_the_track_token(rules_app, rules_tenant, new_email):
+    visitor = Browserless(rules_app.test_client())
+    create_account(visitor, rules_tenant, new_email)  # the popup, on a new device
+    visitor.sign_out()
+
+    response = visitor.post_json("/api/sign-in", {"email": new_email, "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "signed_in", "redirect": "/"}, "no url, no token"
+    assert f"Signed in as {new_email}" in visitor.page().get_data(as_text=True)
+
+
+def test_a_new_device_is_challenged(rules_app, rules_tenant, new_email):
+    create_account(Browserless(rules_app.test_client()), rules_tenant, new_email)
+    other = Browserless(rules_app.test_client())  # another browser: no device cookie
+
+    response = other.post_json("/api/sign-in", {"email": new_email, "password": PASSWORD})
+
+    assert set(response.get_json()) == {"url"}
+
+
+def test_a_blocked_address_is_refused_after_the_password(rules_app, new_email):
+    visitor = Browserless(rules_app.test_client())
+    visitor.page()
+
+    response = visitor.client.post(
+        "/api/sign-up", json={"email": new_email, "password": PASSWORD},
+        headers={"X-CSRFToken": visitor.csrf}, environ_overrides={"REMOTE_ADDR": "203.0.113.66"},
+    )
+
+    assert response.status_code == 403
+    assert response.get_json() == {"error": "blocked", "message": "This sign-in was blocked."}

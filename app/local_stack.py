@@ -61,7 +61,9 @@ def start_local_stack(settings: Settings) -> Settings:
         "Local mode: no AWS or Authsignal account needed (fill in .env for real mode).\n"
         f"  local Cognito     {cognito.endpoint_url}  pool {cognito.user_pool_id}, client {cognito.client_id}\n"
         f"  local Authsignal  {authsignal.base_url}\n"
-        f"  dev inbox         {authsignal.inbox_url}  (the sign-in codes land here)",
+        f"  dev inbox         {authsignal.inbox_url}  (the sign-in codes land here)\n"
+        f"  sign-in flow      {settings.sign_in_flow}"
+        + (f"  (password-reset codes: {cognito.endpoint_url}/_dev/inbox)" if settings.uses_passwords else ""),
         flush=True,
     )
     return settings.with_services(

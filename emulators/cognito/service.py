@@ -306,6 +306,20 @@ class CognitoService:
         created = self.triggers.create_auth_challenge(
             client.client_id, identity, challenge_name, session, client_metadata
         )
+        token = self._open_session(
+            client, identity, alias, history, challenge_name,
+            private_parameters=created["privateChallengeParameters"] or {},
+            challenge_metadata=created["challengeMetadata"],
+        )
+        public = created["publicChallengeParameters"] or {}
+        return {
+            "ChallengeName": challenge_name,
+            "Session": token,
+            "ChallengeParameters": {**public, "USERNAME": identity.username},
+        }
+
+    def _open_session(self, client: Client, identity, alias: str, history, challenge_name: str, **round_state) -> str:
+        """Store a new single-use session for the next round; its opaque token."""
         token = ids.opaque_token(144)
         now = self.clock()
         with self.store.transaction():
@@ -319,18 +333,12 @@ class CognitoService:
                     user_not_found=identity.user_not_found,
                     history=history,
                     challenge_name=challenge_name,
-                    private_parameters=created["privateChallengeParameters"] or {},
-                    challenge_metadata=created["challengeMetadata"],
                     expires_at=now + self.config.session_validity_seconds,
                     used=False,
+                    **round_state,
                 )
             )
-        public = created["publicChallengeParameters"] or {}
-        return {
-            "ChallengeName": challenge_name,
-            "Session": token,
-            "ChallengeParameters": {**public, "USERNAME": identity.username},
-        }
+        return token
 
     def _consume_session(self, client: Client, digest: str | None, challenge_name: str, alias: str) -> AuthSession:
         """The session of this round (by the digest of its token), marked
@@ -372,31 +380,13 @@ class CognitoService:
             verifier, stand_in = self._stand_in_verifier(identity.username), True
         exchange = srp.server_exchange(srp.COGNITO, verifier.verifier, srp_a)
         secret_block = secrets.token_bytes(_SECRET_BLOCK_BYTES)
-        token = ids.opaque_token(144)
-        now = self.clock()
-        with self.store.transaction():
-            self.store.delete_sessions_expired_before(now - _SESSION_RETENTION_SECONDS)
-            self.store.insert_session(
-                AuthSession(
-                    digest=ids.digest(token),
-                    client_id=client.client_id,
-                    username=identity.username,
-                    alias=alias,
-                    user_not_found=identity.user_not_found,
-                    history=history,
-                    challenge_name=PASSWORD_VERIFIER,
-                    private_parameters={},
-                    challenge_metadata=None,
-                    expires_at=now + self.config.session_validity_seconds,
-                    used=False,
-                    srp={
-                        "key": srp.password_key(exchange).hex(),
-                        "salt": verifier.salt_hex,
-                        "standIn": stand_in,
-                    },
-                    secret_block_digest=_bytes_digest(secret_block),
-                )
-            )
+        token = self._open_session(
+            client, identity, alias, history, PASSWORD_VERIFIER,
+            private_parameters={},
+            challenge_metadata=None,
+            srp={"key": srp.password_key(exchange).hex(), "salt": verifier.salt_hex, "standIn": stand_in},
+            secret_block_digest=_bytes_digest(secret_block),
+        )
         return {
             "ChallengeName": PASSWORD_VERIFIER,
             "Session": token,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
 
 from . import forms
 from .cognito import Challenge
@@ -133,6 +133,27 @@ def _answer(token: str):
         error = AuthError("wrong_answer", "The verification did not succeed. Try again.", 422)
         return error.body(url=result.url, startAgain=False), error.status
     return _next_step(pending.email, result)
+
+
+@bp.get("/auth/callback")
+@sign_in_rate_limit
+def callback():
+    """Redirect mode: the pre-built UI sends the browser back here with the
+    result token; the sign-in in progress is in this browser's server-side
+    session, so the server finishes it and goes to the page."""
+    token = request.args.get("token", "")
+    if not _TOKEN.match(token):
+        raise AuthError("invalid_callback", f"This sign-in link is not valid. {START_AGAIN}", 400)
+    pending = take_pending_sign_in()
+    if pending is None:
+        raise AuthError(
+            "no_sign_in", f"This sign-in is already over, or was not started in this browser. {START_AGAIN}", 409
+        )
+    result = cognito().answer_challenge(pending.challenge, token, client_metadata())
+    if isinstance(result, Challenge) and not (result.allowed or result.blocked):
+        raise AuthError("wrong_answer", f"The verification did not succeed. {START_AGAIN}", 422)
+    _next_step(pending.email, result)
+    return redirect(url_for("auth.index"), code=303)
 
 
 @bp.post("/sign-out")

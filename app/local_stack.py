@@ -48,6 +48,10 @@ def start_local_stack(settings: Settings) -> Settings:
     os.environ["AUTHSIGNAL_URL"] = authsignal.base_url
     os.environ["AUTHSIGNAL_SECRET"] = authsignal.config.secret
     os.environ["SIGN_IN_FLOW"] = settings.sign_in_flow
+    if settings.authsignal_ui_mode != "popup":  # where the pre-built UI returns the browser
+        os.environ["AUTHSIGNAL_REDIRECT_URL"] = f"{settings.app_url}/auth/callback"
+    else:
+        os.environ.pop("AUTHSIGNAL_REDIRECT_URL", None)
     cognito = _start(
         "LOCAL_COGNITO_PORT",
         settings.local_cognito_port,

@@ -22,6 +22,7 @@ DEFAULT_NEW_USER_RATE_LIMIT = "30 per minute"
 PASSWORDLESS = "passwordless"
 PASSWORD_MFA = "password_mfa"
 SIGN_IN_FLOWS = (PASSWORDLESS, PASSWORD_MFA)
+UI_MODES = ("popup", "window", "redirect")
 AUTHSIGNAL_METHODS = ("EMAIL_OTP", "EMAIL_MAGIC_LINK", "SMS", "WHATSAPP", "AUTHENTICATOR_APP", "PASSKEY")
 #: Most time a request spends on upstream calls; below gunicorn.conf.py's timeout.
 DEFAULT_UPSTREAM_DEADLINE_SECONDS = 20.0
@@ -44,6 +45,9 @@ class Settings:
     #: passwordless (email, then the Authsignal challenge) or password_mfa
     #: (email and password over SRP, then the challenge, which rules may skip).
     sign_in_flow: str = PASSWORDLESS
+    #: How the page runs the pre-built UI: the Web SDK's popup (an iframe),
+    #: window, or a redirect back to /auth/callback.
+    authsignal_ui_mode: str = "popup"
     cognito_region: str | None = None
     cognito_user_pool_id: str | None = None
     cognito_client_id: str | None = None
@@ -73,6 +77,8 @@ class Settings:
     #: Local mode only: what the local Authsignal offers, and its rules file.
     local_authsignal_methods: tuple[str, ...] = ()
     local_authsignal_rules: str | None = None
+    #: Local mode only: where the app is served, for redirect mode's callback.
+    app_url: str = "http://127.0.0.1:5000"
     dev_inbox_url: str | None = None
     #: Local mode only: the local Cognito's inbox (password-reset codes).
     cognito_inbox_url: str | None = None
@@ -128,6 +134,7 @@ class Settings:
             raise ConfigurationError("FLASK_SECRET_KEY is too short: use at least 32 random characters")
         common = dict(
             sign_in_flow=_choice(env, "SIGN_IN_FLOW", SIGN_IN_FLOWS, PASSWORDLESS),
+            authsignal_ui_mode=_choice(env, "AUTHSIGNAL_UI_MODE", UI_MODES, "popup"),
             # Local mode without a key: local_stack keeps one in the state folder.
             secret_key=secret_key or "",
             session_redis_url=_redis_url(env.get("SESSION_REDIS_URL")),
@@ -151,6 +158,7 @@ class Settings:
                 local_state_dir=env.get("LOCAL_STATE_DIR"),
                 local_authsignal_methods=_methods(env, "LOCAL_AUTHSIGNAL_METHODS"),
                 local_authsignal_rules=_file(env, "LOCAL_AUTHSIGNAL_RULES"),
+                app_url=_url(env, "APP_URL") or "http://127.0.0.1:5000",
                 **common,
             )
 

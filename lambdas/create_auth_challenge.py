@@ -44,7 +44,10 @@ def handler(event: dict, context) -> dict:
     settings = AuthsignalSettings.from_environment()
     flow = sign_in_flow()
 
-    result = authsignal_client(settings).track(attributes["sub"], settings.action, _track_attributes(request))
+    track_attributes = _track_attributes(request)
+    if settings.redirect_url:
+        track_attributes["redirectUrl"] = settings.redirect_url
+    result = authsignal_client(settings).track(attributes["sub"], settings.action, track_attributes)
     token = track_token(result)
     state = result.get("state") or "CHALLENGE_REQUIRED"
     allowed = state == ALLOW and flow == PASSWORD_MFA

@@ -26,6 +26,8 @@ class AuthsignalSettings:
     api_url: str
     action: str
     timeout_seconds: float
+    #: Where the pre-built UI sends the browser back in redirect (and window) mode.
+    redirect_url: str | None = None
 
     @classmethod
     def from_environment(cls, environ=os.environ) -> "AuthsignalSettings":
@@ -51,7 +53,12 @@ class AuthsignalSettings:
             raise ConfigurationError("AUTHSIGNAL_TIMEOUT_SECONDS must be a number of seconds") from None
         if not 0 < timeout <= 4.5:
             raise ConfigurationError("AUTHSIGNAL_TIMEOUT_SECONDS must be above 0 and at most 4.5")
-        return cls(secret=secret, api_url=api_url.rstrip("/"), action=action, timeout_seconds=timeout)
+        redirect_url = environ.get("AUTHSIGNAL_REDIRECT_URL", "").strip() or None
+        if redirect_url is not None and not redirect_url.startswith(("https://", "http://")):
+            raise ConfigurationError("AUTHSIGNAL_REDIRECT_URL must be the app's callback URL, e.g. https://app.example.com/auth/callback")
+        return cls(
+            secret=secret, api_url=api_url.rstrip("/"), action=action, timeout_seconds=timeout, redirect_url=redirect_url
+        )
 
 
 PASSWORDLESS = "passwordless"

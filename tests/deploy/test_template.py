@@ -21,7 +21,7 @@ TRIGGER_MODULES = {
 }
 #: What lambdas/settings.py reads.
 LAMBDA_SETTINGS = {"AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET_PARAMETER", "AUTHSIGNAL_ACTION", "AUTHSIGNAL_SECRET",
-                   "AUTHSIGNAL_TIMEOUT_SECONDS", "SIGN_IN_FLOW"}
+                   "AUTHSIGNAL_TIMEOUT_SECONDS", "SIGN_IN_FLOW", "AUTHSIGNAL_REDIRECT_URL"}
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +151,13 @@ def test_triggers_get_only_settings_the_code_reads_and_never_the_secret_itself(r
         assert variables <= LAMBDA_SETTINGS
         assert "AUTHSIGNAL_SECRET" not in variables
         if trigger in ("CreateAuthChallenge", "VerifyAuthChallengeResponse"):
-            assert variables == {"AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET_PARAMETER", "AUTHSIGNAL_ACTION", "SIGN_IN_FLOW"}
+            common = {"AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET_PARAMETER", "AUTHSIGNAL_ACTION", "SIGN_IN_FLOW"}
+            # Only Create tracks, so only Create needs where redirect mode returns to.
+            assert variables == (common | {"AUTHSIGNAL_REDIRECT_URL"} if trigger == "CreateAuthChallenge" else common)
         assert function["Timeout"] <= 5, "Cognito waits 5 seconds for a trigger"
     # The secret key is never a stack parameter: only the name of the SSM parameter holding it.
     assert {name for name in template["Parameters"] if name.startswith("Authsignal")} == {
-        "AuthsignalApiUrl", "AuthsignalSecretParameterName", "AuthsignalAction",
+        "AuthsignalApiUrl", "AuthsignalSecretParameterName", "AuthsignalAction", "AuthsignalRedirectUrl",
     }
 
 

@@ -157,3 +157,22 @@ def test_a_result_token_still_needs_challenge_succeeded_after_allow(validate_ans
     validate_answers(validated("ALLOW", user_id))
 
     assert verify(user_id, "a.result.token", private(allowed=True)) is False
+
+
+def test_create_tells_authsignal_where_redirect_mode_returns(track_calls, monkeypatch, user_id):
+    calls, answer = track_calls
+    answer("CHALLENGE_REQUIRED")
+    monkeypatch.setenv("AUTHSIGNAL_REDIRECT_URL", "https://app.example.com/auth/callback")
+
+    create(user_id)
+
+    assert calls[0]["attributes"]["redirectUrl"] == "https://app.example.com/auth/callback"
+
+
+def test_a_malformed_redirect_url_is_a_configuration_error(lambda_env, monkeypatch, user_id):
+    from lambdas.settings import ConfigurationError
+
+    monkeypatch.setenv("AUTHSIGNAL_REDIRECT_URL", "app.example.com/callback")
+
+    with pytest.raises(ConfigurationError, match="AUTHSIGNAL_REDIRECT_URL"):
+        create(user_id)

@@ -39,6 +39,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     up.add_argument("--runtime", default="python3.13", choices=["python3.12", "python3.13", "python3.14"])
     up.add_argument("--sign-in-flow", default="passwordless", choices=["passwordless", "password_mfa"],
                     help="the triggers' flow, written to .env as SIGN_IN_FLOW too (default %(default)s)")
+    up.add_argument("--redirect-url", default="", metavar="URL",
+                    help="for AUTHSIGNAL_UI_MODE=redirect or window: https://<your app>/auth/callback")
     up.add_argument("--refresh-token-rotation", action="store_true",
                     help="give the app client refresh token rotation")
     up.add_argument("--bucket", help="S3 bucket for the zip (default: one named after the stack, created)")
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None, deployer_factory=aws_deployer) -> int:
             authsignal_url=args.authsignal_url, secret_parameter=args.secret_parameter, action=args.action,
             client_secret=args.client_secret, auth_session_validity_minutes=args.auth_session_validity,
             runtime=args.runtime, sign_in_flow=args.sign_in_flow, refresh_token_rotation=args.refresh_token_rotation,
+            redirect_url=args.redirect_url,
         )
         lambda_zip = build_lambda_zip(ROOT / "build", args.runtime)
         settings = deployer.deploy(options, lambda_zip, authsignal_secret=os.environ.get("AUTHSIGNAL_SECRET"))

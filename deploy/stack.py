@@ -33,6 +33,7 @@ class DeployOptions:
     auth_session_validity_minutes: int = 3
     runtime: str = "python3.13"
     sign_in_flow: str = "passwordless"
+    redirect_url: str = ""
     refresh_token_rotation: bool = False
 
 
@@ -61,6 +62,7 @@ class Deployer:
             "GenerateClientSecret": "true" if options.client_secret else "false",
             "AuthSessionValidityMinutes": str(options.auth_session_validity_minutes),
             "SignInFlow": options.sign_in_flow,
+            "AuthsignalRedirectUrl": options.redirect_url,
             "RefreshTokenRotation": "ENABLED" if options.refresh_token_rotation else "DISABLED",
         }
         outputs = self._create_or_update(options.stack_name, parameters)

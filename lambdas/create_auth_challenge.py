@@ -68,10 +68,13 @@ def handler(event: dict, context) -> dict:
 
 
 def _track_attributes(request: dict) -> dict:
-    """The email, and what the app sent for the rules. Never None values: the
+    """The email and phone number Cognito has, and what the app sent for the rules. Never None values: the
     4.1.0 SDK strips them from the body but not from Content-Length, and the
     request hangs."""
-    attributes = {"email": request["userAttributes"]["email"]} if request["userAttributes"].get("email") else {}
+    user = request["userAttributes"]
+    attributes = {"email": user["email"]} if user.get("email") else {}
+    if user.get("phone_number"):  # for SMS and WhatsApp codes
+        attributes["phoneNumber"] = user["phone_number"]
     metadata = request.get("clientMetadata") or {}
     for name in RULES_ATTRIBUTES:
         value = metadata.get(name)

@@ -112,7 +112,7 @@ def test_a_first_deploy_creates_everything(aws, lambda_zip):
     clients, stub = aws
     options = DeployOptions(stack_name=STACK, region=REGION, authsignal_url="https://eu.api.authsignal.com/v1",
                             client_secret=True, auth_session_validity_minutes=5, sign_in_flow="password_mfa",
-                            refresh_token_rotation=True)
+                            refresh_token_rotation=True, redirect_url="https://app.example.com/auth/callback")
     bucket = BUCKET
     key = f"lambdas/{lambda_zip.name}"
     stub["sts"].add_response("get_caller_identity", IDENTITY)
@@ -148,6 +148,7 @@ def test_a_first_deploy_creates_everything(aws, lambda_zip):
                 {"ParameterKey": "GenerateClientSecret", "ParameterValue": "true"},
                 {"ParameterKey": "AuthSessionValidityMinutes", "ParameterValue": "5"},
                 {"ParameterKey": "SignInFlow", "ParameterValue": "password_mfa"},
+                {"ParameterKey": "AuthsignalRedirectUrl", "ParameterValue": "https://app.example.com/auth/callback"},
                 {"ParameterKey": "RefreshTokenRotation", "ParameterValue": "ENABLED"},
             ],
         },

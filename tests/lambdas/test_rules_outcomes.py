@@ -176,3 +176,14 @@ def test_a_malformed_redirect_url_is_a_configuration_error(lambda_env, monkeypat
 
     with pytest.raises(ConfigurationError, match="AUTHSIGNAL_REDIRECT_URL"):
         create(user_id)
+
+
+def test_create_passes_the_phone_number_cognito_has(track_calls, user_id):
+    calls, answer = track_calls
+    answer("CHALLENGE_REQUIRED")
+    event = events.create_auth_challenge(user_id, "user@example.com")
+    event["request"]["userAttributes"]["phone_number"] = "+447700900123"
+
+    create_auth_challenge.handler(event, None)
+
+    assert calls[0]["attributes"]["phoneNumber"] == "+447700900123"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+
 from .errors import invalid_request
 
 #: The real API's documented pattern for action codes.
@@ -59,3 +61,23 @@ def optional_email(body: dict, name: str = "email") -> str | None:
     if value is not None and not is_email(value):
         raise invalid_request(f"{name} is not a valid email address.")
     return value
+
+
+PHONE_NUMBER_HELP = (
+    "Enter a valid phone number in international format: + and the country code, "
+    "then the number (e.g. +64 21 123 4567)."
+)
+
+
+def e164(value: object) -> str | None:
+    """``value`` as an E.164 phone number (``+64211234567``), or None when it
+    is not a valid number in international format (``phonenumbers`` decides)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        return None
+    try:
+        number = phonenumbers.parse(value.strip(), None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

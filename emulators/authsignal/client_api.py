@@ -1,43 +1,127 @@
 """The client API the Web SDK's headless methods and our pre-built UI call:
-``Authorization: Bearer <track token>``."""
+``Authorization: Bearer <track token>``. Its paths are the Web SDK's own, and
+it answers CORS requests (preflight included) from the allowed origins, so an
+app on another origin can build its own UI with the SDK's headless methods."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, g, make_response, request
 
+from .config import EMAIL_MAGIC_LINK, EMAIL_OTP, SMS, WHATSAPP
 from .errors import ApiError
 from .http_common import json_body, json_response, service
+from .origins import is_allowed
 
 bp = Blueprint("authsignal_client_api", __name__)
+
+_CORS_METHODS = "GET, POST, OPTIONS"
+_CORS_HEADERS = "Authorization, Content-Type"
+
+
+def _allowed_origin() -> str | None:
+    origin = request.headers.get("Origin")
+    return origin if is_allowed(origin, service().config.allowed_origins) else None
 
 
 @bp.before_request
 def require_bearer_token():
+    if request.method == "OPTIONS":
+        # A CORS preflight: no credentials; the headers come from add_cors_headers.
+        response = make_response("", 204)
+        if _allowed_origin():
+            response.headers["Access-Control-Allow-Methods"] = _CORS_METHODS
+            response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
+            response.headers["Access-Control-Max-Age"] = "600"
+        return response
     auth = request.authorization
     if auth is None or auth.type != "bearer" or not auth.token:
         raise ApiError(401, "unauthorized", "A Bearer token from track is required.")
     g.claims = service().authenticate(auth.token)
 
 
+@bp.after_request
+def add_cors_headers(response):
+    """Only an allowed origin is echoed back (never ``*``); others get no CORS
+    headers, so their pages cannot read the answers. No cookies are involved."""
+    response.headers.add("Vary", "Origin")
+    origin = _allowed_origin()
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+    return response
+
+
+def _field(name: str):
+    body = json_body(default={})
+    return body.get(name) if isinstance(body, dict) else None
+
+
+# ----- email OTP ---------------------------------------------------------------------------
 @bp.post("/user-authenticators/email-otp")
 def enroll_email_otp():
-    body = json_body(default={})
-    email = body.get("email") if isinstance(body, dict) else None
-    return json_response(service().enroll_email(g.claims, email))
+    return json_response(service().enroll_email(g.claims, _field("email")))
 
 
 @bp.post("/challenge/email-otp")
 def challenge_email_otp():
-    return json_response(service().send_email_code(g.claims))
+    return json_response(service().send(g.claims, EMAIL_OTP))
 
 
 @bp.post("/verify/email-otp")
 def verify_email_otp():
-    body = json_body(default={})
-    code = body.get("verificationCode") if isinstance(body, dict) else None
-    return json_response(service().verify_email_code(g.claims, code))
+    return json_response(service().verify_code(g.claims, _field("verificationCode"), EMAIL_OTP))
 
 
+# ----- email magic link -----------------------------------------------------------------------
+@bp.post("/user-authenticators/email-magic-link")
+def enroll_email_magic_link():
+    return json_response(service().enroll_email(g.claims, _field("email"), EMAIL_MAGIC_LINK))
+
+
+@bp.post("/challenge/email-magic-link")
+def challenge_email_magic_link():
+    return json_response(service().send(g.claims, EMAIL_MAGIC_LINK))
+
+
+@bp.post("/verify/email-magic-link/finalize")
+def finalize_email_magic_link():
+    """What ``emailML.checkVerificationStatus()`` polls (every second) until ``isVerified``."""
+    return json_response(service().finalize_magic_link(g.claims))
+
+
+# ----- SMS and WhatsApp ----------------------------------------------------------------------
+@bp.post("/user-authenticators/sms")
+def enroll_sms():
+    return json_response(service().enroll_phone(g.claims, _field("phoneNumber"), SMS))
+
+
+@bp.post("/user-authenticators/whatsapp")
+def enroll_whatsapp():
+    """Not a Web SDK path (its WhatsApp client has no enroll): what the
+    pre-built UI calls for a user with no phone number."""
+    return json_response(service().enroll_phone(g.claims, _field("phoneNumber"), WHATSAPP))
+
+
+@bp.post("/challenge/sms")
+def challenge_sms():
+    return json_response(service().send(g.claims, SMS))
+
+
+@bp.post("/challenge/whatsapp")
+def challenge_whatsapp():
+    return json_response(service().send(g.claims, WHATSAPP))
+
+
+@bp.post("/verify/sms")
+def verify_sms():
+    return json_response(service().verify_code(g.claims, _field("verificationCode"), SMS))
+
+
+@bp.post("/verify/whatsapp")
+def verify_whatsapp():
+    return json_response(service().verify_code(g.claims, _field("verificationCode"), WHATSAPP))
+
+
+# ----- the authenticator app -------------------------------------------------------------------
 @bp.post("/user-authenticators/totp")
 def enroll_totp():
     """The Web SDK's ``authsignal.totp.enroll()``: ``{userAuthenticatorId, userId, uri, secret}``."""
@@ -47,6 +131,4 @@ def enroll_totp():
 @bp.post("/verify/totp")
 def verify_totp():
     """The Web SDK's ``authsignal.totp.verify({code})``."""
-    body = json_body(default={})
-    code = body.get("verificationCode") if isinstance(body, dict) else None
-    return json_response(service().verify_totp(g.claims, code))
+    return json_response(service().verify_totp(g.claims, _field("verificationCode")))

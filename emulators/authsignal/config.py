@@ -18,11 +18,14 @@ DEFAULT_PORT = 9230
 DEFAULT_ALLOWED_ORIGINS = "http://127.0.0.1:*,http://localhost:*"
 
 EMAIL_OTP = "EMAIL_OTP"
+EMAIL_MAGIC_LINK = "EMAIL_MAGIC_LINK"
+SMS = "SMS"
+WHATSAPP = "WHATSAPP"
 AUTHENTICATOR_APP = "AUTHENTICATOR_APP"
 #: The methods a tenant can offer, as the API spells them.
 TENANT_METHODS = ("EMAIL_OTP", "EMAIL_MAGIC_LINK", "SMS", "WHATSAPP", "AUTHENTICATOR_APP", "PASSKEY")
 #: Those the pre-built UI of the local Authsignal implements.
-EMULATED_METHODS = (EMAIL_OTP, AUTHENTICATOR_APP)
+EMULATED_METHODS = (EMAIL_OTP, EMAIL_MAGIC_LINK, SMS, WHATSAPP, AUTHENTICATOR_APP)
 DEFAULT_METHODS = (EMAIL_OTP, AUTHENTICATOR_APP)
 
 
@@ -54,7 +57,7 @@ def parse_methods(value: str | Iterable[str]) -> tuple[str, ...]:
         verb = "is" if len(missing) == 1 else "are"
         raise ValueError(
             f"{', '.join(missing)} {verb} not emulated yet by the local Authsignal "
-            f"(it emulates {' and '.join(EMULATED_METHODS)})"
+            f"(it emulates {', '.join(EMULATED_METHODS[:-1])} and {EMULATED_METHODS[-1]})"
         )
     return methods
 
@@ -77,8 +80,8 @@ class AuthsignalEmulatorConfig:
     #: camelCase one probably meant.
     strict: bool = False
     #: The verification methods the tenant offers, in its order of preference
-    #: (a comma-separated string is accepted too). Only EMAIL_OTP and
-    #: AUTHENTICATOR_APP are emulated; others are refused.
+    #: (a comma-separated string is accepted too). All but PASSKEY are
+    #: emulated; PASSKEY is refused.
     methods: tuple[str, ...] = DEFAULT_METHODS
     #: A JSON file of rules per action code (see rules.py); None: every
     #: action is CHALLENGE_REQUIRED.

@@ -49,6 +49,7 @@ def challenge_page():
         "apiBase": "/v1",
         "qrCodePath": url_for("authsignal_prebuilt_ui.totp_qr_code"),
         "email": context["email"],
+        "phoneNumber": context["phoneNumber"],
         "state": context["state"],
         "redirectUrl": context["redirectUrl"],
         "attemptsRemaining": context["attemptsRemaining"],
@@ -59,6 +60,16 @@ def challenge_page():
         "totpEnrolled": context["totpEnrolled"],
     }
     return secure_page(render_template("authsignal/challenge.html", config=config, email=context["email"]))
+
+
+@bp.get("/magic-link")
+def magic_link():
+    """The link a magic-link email carries: opening it, in any tab or browser,
+    completes the challenge once; the pre-built UI, polling, then closes by itself."""
+    done, message = service().open_magic_link(request.args.get("token", ""))
+    return secure_page(
+        render_template("authsignal/magic_link.html", done=done, message=message), 200 if done else 400
+    )
 
 
 @bp.get("/challenge/totp-qr-code")

@@ -1,10 +1,11 @@
 """What the local Authsignal does, apart from HTTP: track (with its rules),
-validate, get and update actions, the email OTP and authenticator app
-challenges behind the pre-built UI, and the dev inbox. Users and
+validate, get and update actions, the email OTP, email magic link, SMS,
+WhatsApp and authenticator app challenges behind the pre-built UI, and the dev inbox. Users and
 authenticators are :class:`~.users.UserService`'s."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import secrets
@@ -13,8 +14,8 @@ import uuid
 from urllib.parse import urlsplit
 
 from . import attributes, totp
-from .checks import ACTION_STATES, check_action_code, check_object, check_user_id, is_email
-from .config import AUTHENTICATOR_APP, EMAIL_OTP, AuthsignalEmulatorConfig
+from .checks import PHONE_NUMBER_HELP, ACTION_STATES, check_action_code, check_object, check_user_id, e164, is_email
+from .config import AUTHENTICATOR_APP, EMAIL_MAGIC_LINK, EMAIL_OTP, SMS, WHATSAPP, AuthsignalEmulatorConfig
 from .errors import ApiError, invalid_request
 from .origins import is_allowed, origin_of
 from .rules import Facts
@@ -39,6 +40,9 @@ VALID_STATES = (CHALLENGE_SUCCEEDED, ALLOW)
 #: Track attributes the rules read (and the action records), with their longest length.
 _RULES_ATTRIBUTES = {"deviceId": 255, "ipAddress": 255, "userAgent": 1024}
 ADD_AUTHENTICATORS = "add:authenticators"
+#: The methods whose code goes to a phone, and the inbox channel of each code method.
+PHONE_METHODS = (SMS, WHATSAPP)
+CHANNELS = {EMAIL_OTP: "EMAIL", EMAIL_MAGIC_LINK: "EMAIL", SMS: "SMS", WHATSAPP: "WHATSAPP"}
 
 
 class AuthsignalService:
@@ -69,6 +73,11 @@ class AuthsignalService:
         email = body.get("email")
         if email is not None and not is_email(email):
             raise invalid_request("email is not a valid email address.")
+        phone_number = body.get("phoneNumber")
+        if phone_number is not None:
+            phone_number = e164(phone_number)
+            if phone_number is None:
+                raise invalid_request(f"phoneNumber is not a valid phone number. {PHONE_NUMBER_HELP}")
         redirect_url = body.get("redirectUrl")
         if redirect_url is not None:
             self._check_redirect_url(redirect_url)
@@ -106,6 +115,7 @@ class AuthsignalService:
                         verification_method=None, validated_at=None, wrong_codes=0, code=None,
                         code_expires_at=None, device_id=device_id, ip_address=facts["ipAddress"],
                         user_agent=facts["userAgent"], custom=custom, scope=scope,
+                        phone_number=phone_number or self.users.enrolled_phone(user_id),
                     )
                 )
             except KeyError:
@@ -210,6 +220,7 @@ class AuthsignalService:
             enrolled = self.users.enrolled_methods(row.user_id)
             return {
                 "email": row.email,
+                "phoneNumber": row.phone_number,
                 "state": row.state,
                 "redirectUrl": row.redirect_url,
                 "attemptsRemaining": max(self.config.max_wrong_codes - row.wrong_codes, 0),
@@ -227,14 +238,18 @@ class AuthsignalService:
         may_add = self._may_add_authenticators(row)
         offered = []
         for method in self.users.method_order(row.user_id):
-            if method == EMAIL_OTP and (row.email or may_add):
+            if method in (EMAIL_OTP, EMAIL_MAGIC_LINK) and (row.email or may_add):
+                offered.append(method)
+            elif method in PHONE_METHODS and (row.phone_number or may_add):
                 offered.append(method)
             elif method == AUTHENTICATOR_APP and (method in enrolled or may_add):
                 offered.append(method)
         return offered
 
-    def enroll_email(self, claims: TokenClaims, email: object) -> dict:
-        """Set the email for a challenge that was tracked without one, and send a code."""
+    def enroll_email(self, claims: TokenClaims, email: object, method: str = EMAIL_OTP) -> dict:
+        """Set the email for a challenge that was tracked without one, and send
+        a code (or, for ``EMAIL_MAGIC_LINK``, a link)."""
+        self._check_method_allowed(method)
         if not is_email(email):
             raise invalid_request("Enter a valid email address.")
         with self.store.transaction():
@@ -244,38 +259,111 @@ class AuthsignalService:
             if not row.email and not self._may_add_authenticators(row):
                 raise _binding_error("an email address")
             self.store.update_action(row.idempotency_key, email=email)
-            self._send_code(self.store.get_action(row.idempotency_key))
-        return {"userAuthenticatorId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"email-otp:{row.user_id}"))}
+            self._send(self.store.get_action(row.idempotency_key), method)
+        return {"userAuthenticatorId": _authenticator_id(method, row.user_id)}
 
-    def send_email_code(self, claims: TokenClaims) -> dict:
+    def enroll_phone(self, claims: TokenClaims, phone_number: object, method: str) -> dict:
+        """Set the phone number (formatted to E.164) for a challenge that has
+        none, and send a code to it by SMS or WhatsApp."""
+        self._check_method_allowed(method)
+        number = e164(phone_number)
+        if number is None:
+            raise invalid_request(f"That is not a valid phone number. {PHONE_NUMBER_HELP}")
         with self.store.transaction():
             row = self._pending_action(claims)
-            if not row.email:
+            if row.phone_number and row.phone_number != number:
+                raise invalid_request("This challenge already has a phone number.")
+            if not row.phone_number and not self._may_add_authenticators(row):
+                raise _binding_error("a phone number")
+            self.store.update_action(row.idempotency_key, phone_number=number)
+            self._send(self.store.get_action(row.idempotency_key), method)
+        return {"userAuthenticatorId": _authenticator_id(method, row.user_id), "phoneNumber": number}
+
+    def send_email_code(self, claims: TokenClaims) -> dict:
+        return self.send(claims, EMAIL_OTP)
+
+    def send(self, claims: TokenClaims, method: str) -> dict:
+        """Send a code (or a magic link) for ``method`` to the challenge's email or phone number."""
+        self._check_method_allowed(method)
+        with self.store.transaction():
+            row = self._pending_action(claims)
+            if method in PHONE_METHODS and not row.phone_number:
+                raise invalid_request("No phone number for this challenge: enroll one first.")
+            if method not in PHONE_METHODS and not row.email:
                 raise invalid_request("No email address for this challenge: enroll one first.")
-            self._send_code(row)
+            self._send(row, method)
         return {"challengeId": row.idempotency_key}
 
     def verify_email_code(self, claims: TokenClaims, code: object) -> dict:
+        return self.verify_code(claims, code, EMAIL_OTP)
+
+    def verify_code(self, claims: TokenClaims, code: object, method: str) -> dict:
+        """Check a code sent by email, SMS or WhatsApp; the right one completes
+        the challenge and enrolls ``method`` with that email or phone number."""
+        self._check_method_allowed(method)
         code = _code(code)
         with self.store.transaction():
             row = self.store.get_action(claims.idempotency_key)
             if row.state == CHALLENGE_FAILED:
                 return _max_attempts_exceeded()
             self._check_open(row)
-            if row.code is None:
+            if row.code is None or (row.code_channel or EMAIL_OTP) != method:
                 raise invalid_request("No code has been sent for this challenge yet.")
             now = self.clock()
             if now >= row.code_expires_at:
-                self.store.update_action(row.idempotency_key, code=None, code_expires_at=None)
+                self.store.update_action(row.idempotency_key, code=None, code_expires_at=None, code_channel=None)
                 return {"isVerified": False, "failureReason": "CODE_EXPIRED",
                         "attemptsRemaining": self.config.max_wrong_codes - row.wrong_codes}
             if not hmac.compare_digest(code.encode(), row.code.encode()):
-                return self._wrong_code(row, EMAIL_OTP, code=None, code_expires_at=None)
+                return self._wrong_code(row, method, code=None, code_expires_at=None, code_channel=None)
             self.store.update_action(
                 row.idempotency_key, state=CHALLENGE_SUCCEEDED, state_updated_at=now,
-                verification_method=EMAIL_OTP, code=None, code_expires_at=None,
+                verification_method=method, code=None, code_expires_at=None, code_channel=None,
             )
-            self.users.record_verified_email(row.user_id, row.email)
+            if method in PHONE_METHODS:
+                self.users.record_verified_phone(row.user_id, row.phone_number, method)
+            else:
+                self.users.record_verified_email(row.user_id, row.email)
+        token = self.tokens.issue(row.user_id, row.action, row.idempotency_key, RESULT_SCOPE)
+        return {"isVerified": True, "accessToken": token}
+
+    # ----- email magic links ----------------------------------------------------
+    def open_magic_link(self, secret: str) -> tuple[bool, str]:
+        """Someone opened a magic link (in any browser): complete its challenge
+        if the link is the challenge's latest, unused and unexpired. Answers
+        whether it did, and what to tell the person."""
+        digest = _link_hash(secret or "")
+        with self.store.transaction():
+            row = self.store.action_by_link(digest) if secret else None
+            if row is None:
+                return False, "This link is not valid, or a newer one was sent since. Go back and send a new link."
+            if row.link_used_at is not None:
+                return False, "This link has already been used. Go back and send a new link if you need one."
+            now = self.clock()
+            if now >= row.link_expires_at:
+                return False, "This link has expired. Go back and send a new link."
+            if row.state == CHALLENGE_FAILED:
+                return False, "This sign-in attempt has failed. Start again."
+            if row.state in (BLOCK, REVIEW_REQUIRED):
+                return False, "This action was blocked: there is no challenge to complete."
+            if row.state not in OPEN_STATES:
+                return False, "This sign-in is already complete."
+            self.store.update_action(
+                row.idempotency_key, link_used_at=now, state=CHALLENGE_SUCCEEDED,
+                state_updated_at=now, verification_method=EMAIL_MAGIC_LINK,
+            )
+            self.users.record_verified_email(row.user_id, row.email, EMAIL_MAGIC_LINK)
+        return True, "Your email is verified. You can close this tab and go back to where you started."
+
+    def finalize_magic_link(self, claims: TokenClaims) -> dict:
+        """What the Web SDK's ``emailML.checkVerificationStatus()`` polls:
+        ``isVerified: true`` with the result token once the link was opened."""
+        self._check_method_allowed(EMAIL_MAGIC_LINK)
+        row = self.store.get_action(claims.idempotency_key)
+        if row.state == CHALLENGE_FAILED:
+            return _max_attempts_exceeded()
+        if row.state != CHALLENGE_SUCCEEDED or row.verification_method != EMAIL_MAGIC_LINK:
+            return {"isVerified": False}
         token = self.tokens.issue(row.user_id, row.action, row.idempotency_key, RESULT_SCOPE)
         return {"isVerified": True, "accessToken": token}
 
@@ -350,14 +438,19 @@ class AuthsignalService:
 
     # ----- dev inbox ----------------------------------------------------------
     def inbox(self, recipient: str | None = None) -> list[dict]:
+        """Every message, newest first: ``to`` (an email, or an E.164 phone
+        number), ``channel`` (EMAIL, SMS or WHATSAPP), ``subject`` (emails),
+        ``body``, ``code`` (codes) or ``link`` (magic links), ``sentAt``."""
         return [
-            {
+            compact({
                 "to": m.recipient,
-                "subject": m.subject,
+                "channel": m.channel,
+                "subject": m.subject or None,
                 "body": m.body,
-                "code": m.code,
+                "code": m.code or None,
+                "link": m.link,
                 "sentAt": iso8601(m.sent_at),
-            }
+            })
             for m in self.store.messages(recipient)
         ]
 
@@ -416,30 +509,61 @@ class AuthsignalService:
         self.store.update_action(row.idempotency_key, wrong_codes=wrong)
         return {"isVerified": False, "failureReason": "CODE_INVALID_OR_EXPIRED", "attemptsRemaining": remaining}
 
-    def _send_code(self, row: Action) -> None:
+    def _check_method_allowed(self, method: str) -> None:
+        if method != EMAIL_OTP and method not in self.config.methods:
+            name = _NAMES[method]
+            raise invalid_request(f"{name[0].upper()}{name[1:]} is not a verification method of this tenant.")
+
+    def _send(self, row: Action, method: str) -> None:
+        """Send a code by email, SMS or WhatsApp (or a magic link by email) to
+        the dev inbox, within the channel's limit of sends per window."""
+        channel = CHANNELS[method]
         now = self.clock()
         window = self.config.send_window_seconds
-        recent = self.store.sends_since(row.user_id, now - window)
+        recent = self.store.sends_since(row.user_id, now - window, channel)
         if len(recent) >= self.config.max_sends_per_window:
             wait_minutes = max(1, int((recent[0] + window - now + 59) // 60))
+            what = "links" if method == EMAIL_MAGIC_LINK else "codes"
             raise ApiError(
                 429,
                 "too_many_requests",
-                f"Too many codes sent. Try again in {wait_minutes} minute"
+                f"Too many {what} sent. Try again in {wait_minutes} minute"
                 f"{'' if wait_minutes == 1 else 's'}.",
             )
-        code = "".join(secrets.choice("0123456789") for _ in range(self.config.code_length))
         minutes = self.config.code_ttl_seconds // 60
-        subject = f"Your verification code: {code}"
-        body = (
-            f"Your verification code is {code}.\n"
-            f"It expires in {minutes} minutes. If you did not ask for it, ignore this email."
-        )
+        expires_at = now + self.config.code_ttl_seconds
+        if method == EMAIL_MAGIC_LINK:
+            secret = secrets.token_urlsafe(32)
+            link = f"{self.origin}/magic-link?token={secret}"
+            subject = "Your sign-in link"
+            body = (
+                f"Open this link to verify your email:\n{link}\n"
+                f"It works once and expires in {minutes} minutes. If you did not ask for it, ignore this email."
+            )
+            self.store.update_action(
+                row.idempotency_key, link_hash=_link_hash(secret), link_expires_at=expires_at, link_used_at=None,
+            )
+            self.store.add_message(row.user_id, row.idempotency_key, row.email, subject, body, "", now,
+                                   channel, link)
+            log.info("[local Authsignal] email magic link for %s: %s", row.email, link)
+            return
+        code = "".join(secrets.choice("0123456789") for _ in range(self.config.code_length))
+        if method == EMAIL_OTP:
+            recipient = row.email
+            subject = f"Your verification code: {code}"
+            body = (
+                f"Your verification code is {code}.\n"
+                f"It expires in {minutes} minutes. If you did not ask for it, ignore this email."
+            )
+        else:
+            recipient = row.phone_number
+            subject = ""
+            body = f"Your verification code is {code}. It expires in {minutes} minutes. Do not share it."
         self.store.update_action(
-            row.idempotency_key, code=code, code_expires_at=now + self.config.code_ttl_seconds
+            row.idempotency_key, code=code, code_expires_at=expires_at, code_channel=method
         )
-        self.store.add_message(row.user_id, row.idempotency_key, row.email, subject, body, code, now)
-        log.info("[local Authsignal] email OTP for %s: %s", row.email, code)
+        self.store.add_message(row.user_id, row.idempotency_key, recipient, subject, body, code, now, channel)
+        log.info("[local Authsignal] %s for %s: %s", _NAMES[method], recipient, code)
 
     def _validation_body(self, row: Action) -> dict:
         return compact({
@@ -451,6 +575,20 @@ class AuthsignalService:
             "idempotencyKey": row.idempotency_key,
             "verificationMethod": row.verification_method,
         })
+
+
+_NAMES = {
+    EMAIL_OTP: "email OTP", EMAIL_MAGIC_LINK: "email magic link", SMS: "SMS OTP", WHATSAPP: "WhatsApp OTP",
+    AUTHENTICATOR_APP: "authenticator app",
+}
+
+
+def _authenticator_id(method: str, user_id: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{method.lower().replace('_', '-')}:{user_id}"))
+
+
+def _link_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _code(code: object) -> str:

@@ -69,7 +69,12 @@ CREATE TABLE IF NOT EXISTS actions (
     ip_address          TEXT,
     user_agent          TEXT,
     custom              TEXT,
-    scope               TEXT
+    scope               TEXT,
+    phone_number        TEXT,
+    code_channel        TEXT,
+    link_hash           TEXT,
+    link_expires_at     REAL,
+    link_used_at        REAL
 );
 CREATE TABLE IF NOT EXISTS messages (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -79,7 +84,9 @@ CREATE TABLE IF NOT EXISTS messages (
     subject         TEXT NOT NULL,
     body            TEXT NOT NULL,
     code            TEXT NOT NULL,
-    sent_at         REAL NOT NULL
+    sent_at         REAL NOT NULL,
+    channel         TEXT NOT NULL DEFAULT 'EMAIL',
+    link            TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_by_user ON messages (user_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages (recipient COLLATE NOCASE, id);
@@ -106,6 +113,14 @@ class Action:
     user_agent: str | None = None
     custom: object = None  # the tracked custom attribute, as sent (JSON)
     scope: str | None = None
+    #: The tracked (or entered, or enrolled) phone number, E.164.
+    phone_number: str | None = None
+    #: The method the outstanding code was sent for: EMAIL_OTP, SMS or WHATSAPP.
+    code_channel: str | None = None
+    #: The SHA-256 of the outstanding magic link's secret, its expiry and use.
+    link_hash: str | None = None
+    link_expires_at: float | None = None
+    link_used_at: float | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "Action":
@@ -128,7 +143,10 @@ _ADDED_USER_COLUMNS = {
 #: Columns of other tables added since (the authenticator app, rules' attributes).
 _ADDED_COLUMNS = {
     "authenticators": {"secret": "TEXT", "last_used_step": "INTEGER"},
-    "actions": {"device_id": "TEXT", "ip_address": "TEXT", "user_agent": "TEXT", "custom": "TEXT", "scope": "TEXT"},
+    "actions": {"device_id": "TEXT", "ip_address": "TEXT", "user_agent": "TEXT", "custom": "TEXT", "scope": "TEXT",
+                "phone_number": "TEXT", "code_channel": "TEXT", "link_hash": "TEXT",
+                "link_expires_at": "REAL", "link_used_at": "REAL"},
+    "messages": {"channel": "TEXT NOT NULL DEFAULT 'EMAIL'", "link": "TEXT"},
 }
 
 
@@ -190,6 +208,10 @@ class Message:
     body: str
     code: str
     sent_at: float
+    #: EMAIL, SMS or WHATSAPP.
+    channel: str = "EMAIL"
+    #: A magic link's URL (its code is then empty).
+    link: str | None = None
 
 
 class AuthsignalStore(TypedStore):
@@ -445,26 +467,33 @@ class AuthsignalStore(TypedStore):
                 (*changes.values(), idempotency_key),
             )
 
+    def action_by_link(self, link_hash: str) -> Action | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM actions WHERE link_hash = ?", (link_hash,)).fetchone()
+        return Action.from_row(row) if row else None
+
     # inbox
     def add_message(self, user_id: str, idempotency_key: str, recipient: str,
-                    subject: str, body: str, code: str, sent_at: float) -> None:
+                    subject: str, body: str, code: str, sent_at: float,
+                    channel: str = "EMAIL", link: str | None = None) -> None:
         with self.transaction() as db:
             db.execute(
-                "INSERT INTO messages (user_id, idempotency_key, recipient, subject, body, code, sent_at)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (user_id, idempotency_key, recipient, subject, body, code, sent_at),
+                "INSERT INTO messages (user_id, idempotency_key, recipient, subject, body, code, sent_at,"
+                " channel, link) VALUES (?,?,?,?,?,?,?,?,?)",
+                (user_id, idempotency_key, recipient, subject, body, code, sent_at, channel, link),
             )
 
-    def sends_since(self, user_id: str, since: float) -> list[float]:
+    def sends_since(self, user_id: str, since: float, channel: str = "EMAIL") -> list[float]:
+        """When the user was sent messages on ``channel`` after ``since`` (the limits are per channel)."""
         with self.transaction() as db:
             rows = db.execute(
-                "SELECT sent_at FROM messages WHERE user_id = ? AND sent_at > ? ORDER BY sent_at",
-                (user_id, since),
+                "SELECT sent_at FROM messages WHERE user_id = ? AND channel = ? AND sent_at > ? ORDER BY sent_at",
+                (user_id, channel, since),
             ).fetchall()
         return [row["sent_at"] for row in rows]
 
     def messages(self, recipient: str | None = None, limit: int = 200) -> list[Message]:
-        query = "SELECT id, user_id, recipient, subject, body, code, sent_at FROM messages"
+        query = "SELECT id, user_id, recipient, subject, body, code, sent_at, channel, link FROM messages"
         params: tuple = ()
         if recipient is not None:
             query += " WHERE recipient = ? COLLATE NOCASE"

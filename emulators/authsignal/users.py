@@ -16,11 +16,11 @@ from .store import Authenticator, AuthsignalStore, User
 
 EMAIL_OTP = "EMAIL_OTP"
 EMAIL_METHODS = ("EMAIL_OTP", "EMAIL_MAGIC_LINK")
-PHONE_METHODS = ("SMS",)
+PHONE_METHODS = ("SMS", "WHATSAPP")
 #: What the real API enrolls on a server's word (passkeys aside).
-ENROLLABLE = EMAIL_METHODS + PHONE_METHODS
+ENROLLABLE = EMAIL_METHODS + ("SMS",)
 VERIFICATION_METHODS = (
-    "SMS", "AUTHENTICATOR_APP", "EMAIL_MAGIC_LINK", "EMAIL_OTP", "PUSH", "DEVICE",
+    "SMS", "WHATSAPP", "AUTHENTICATOR_APP", "EMAIL_MAGIC_LINK", "EMAIL_OTP", "PUSH", "DEVICE",
     "SECURITY_KEY", "PASSKEY", "VERIFF", "IPROOV", "PALM_BIOMETRICS_RR", "IDVERSE",
 )
 DEFAULT_QUERY_LIMIT = 100
@@ -230,13 +230,26 @@ class UserService:
                 return authenticator.email
         return None
 
-    def record_verified_email(self, user_id: str, email: str) -> None:
-        """The pre-built UI verified a code sent to ``email``: that enrolls email OTP."""
+    def enrolled_phone(self, user_id: str) -> str | None:
+        """The phone number of the user's SMS (else WhatsApp) authenticator."""
+        by_method = {a.verification_method: a.phone_number for a in self.store.authenticators(user_id)}
+        return next((by_method[m] for m in PHONE_METHODS if by_method.get(m)), None)
+
+    def record_verified_email(self, user_id: str, email: str, method: str = EMAIL_OTP) -> None:
+        """The pre-built UI verified a code (or magic link) sent to ``email``: that enrolls ``method``."""
         now = self.clock()
         with self.store.transaction():
-            self.store.save_authenticator(user_id, EMAIL_OTP, email, None, now)
-            self.store.mark_authenticator_used(user_id, EMAIL_OTP, now)
+            self.store.save_authenticator(user_id, method, email, None, now)
+            self.store.mark_authenticator_used(user_id, method, now)
             self.store.update_user(user_id, email=email, email_verified=True)
+
+    def record_verified_phone(self, user_id: str, phone_number: str, method: str) -> None:
+        """A code sent by SMS or WhatsApp to ``phone_number`` was verified: that enrolls ``method``."""
+        now = self.clock()
+        with self.store.transaction():
+            self.store.save_authenticator(user_id, method, None, phone_number, now)
+            self.store.mark_authenticator_used(user_id, method, now)
+            self.store.update_user(user_id, phone_number=phone_number, phone_number_verified=True)
 
 
 def _user_changes(body: dict) -> dict:

@@ -1,5 +1,5 @@
-// The local pre-built UI: email OTP or an authenticator app (enrolling one
-// if need be), then hand the result token back to the app the way the real
+// The local pre-built UI: an email, SMS or WhatsApp code, an email magic link
+// (polled for) or an authenticator app (enrolling one if need be), then hand the result token back to the app the way the real
 // pre-built UI does (see the README's emulator section).
 (function () {
   "use strict";
@@ -7,10 +7,30 @@
   var config = JSON.parse(document.getElementById("challenge-config").textContent);
   var container = document.getElementById("widget_container");
   var messageEl = document.getElementById("message");
-  var STEPS = ["email-step", "send-step", "totp-setup", "verify-step", "methods-step", "done-step"];
-  var METHOD_LABELS = { EMAIL_OTP: "Email code", AUTHENTICATOR_APP: "Authenticator app" };
+  var STEPS = ["email-step", "phone-step", "send-step", "link-step", "totp-setup", "verify-step",
+               "methods-step", "done-step"];
+  var METHOD_LABELS = {
+    EMAIL_OTP: "Email code", EMAIL_MAGIC_LINK: "Email link", SMS: "Text message",
+    WHATSAPP: "WhatsApp", AUTHENTICATOR_APP: "Authenticator app",
+  };
+  // The client API paths are the Web SDK's own (but WhatsApp's enroll, which it lacks).
+  var METHODS = {
+    EMAIL_OTP: { kind: "email", enroll: "/client/user-authenticators/email-otp",
+                 challenge: "/client/challenge/email-otp", verify: "/client/verify/email-otp" },
+    EMAIL_MAGIC_LINK: { kind: "link", enroll: "/client/user-authenticators/email-magic-link",
+                        challenge: "/client/challenge/email-magic-link" },
+    SMS: { kind: "phone", enroll: "/client/user-authenticators/sms",
+           challenge: "/client/challenge/sms", verify: "/client/verify/sms", by: " by text message" },
+    WHATSAPP: { kind: "phone", enroll: "/client/user-authenticators/whatsapp",
+                challenge: "/client/challenge/whatsapp", verify: "/client/verify/whatsapp", by: " on WhatsApp" },
+    AUTHENTICATOR_APP: { kind: "totp", verify: "/client/verify/totp" },
+  };
+  var FINALIZE_PATH = "/client/verify/email-magic-link/finalize";
   var HEADINGS = {
     EMAIL_OTP: "Verify your email",
+    EMAIL_MAGIC_LINK: "Verify your email",
+    SMS: "Verify your phone number",
+    WHATSAPP: "Verify your phone number",
     AUTHENTICATOR_APP: "Enter your authenticator code",
     TOTP_SETUP: "Set up your authenticator app",
     METHODS: "Use another method",
@@ -18,7 +38,13 @@
   };
   var methods = (config.methods || []).filter(function (m) { return METHOD_LABELS[m]; });
   var current = null;        // the method in use
-  var codeSentTo = null;     // where this page last sent an email code
+  var email = config.email;  // the challenge's email and phone number, once known
+  var phone = config.phoneNumber;
+  var codeSentFor = null;    // the method this page last sent a code for ...
+  var codeSentTo = null;     // ... and where
+  var linkSentTo = null;     // where this page last sent a magic link
+  var polling = false;       // whether it is waiting for the magic link to be opened
+  var finished = false;
   var totpSecret = null;     // the authenticator app being enrolled, once asked for
   var totpEnrolled = !!config.totpEnrolled;
 
@@ -138,6 +164,8 @@
   }
 
   function finish(token) {
+    if (finished) return;
+    finished = true;
     if (embedder.kind !== "redirect") {
       post(JSON.stringify({ event: "AUTHSIGNAL_CLOSE_POPUP", token: token }));
       return;
@@ -157,16 +185,19 @@
     say("");
   }
 
+  function isCode(method) { return METHODS[method].kind === "email" || METHODS[method].kind === "phone"; }
+
   function showVerify(method) {
-    var email = method === "EMAIL_OTP";
-    byId("sent-note").hidden = !email;
-    byId("totp-note").hidden = email;
-    byId("resend").hidden = !email;
-    var length = email ? config.codeLength : config.totpCodeLength;
+    var sent = isCode(method);
+    byId("sent-note").hidden = !sent;
+    byId("totp-note").hidden = sent;
+    byId("resend").hidden = !sent;
+    if (sent) byId("email-sent").textContent = codeSentTo + (METHODS[method].by || "");
+    var length = sent ? config.codeLength : config.totpCodeLength;
     byId("code").maxLength = length;
     byId("code").value = "";
-    if (email) {
-      show("verify-step", HEADINGS.EMAIL_OTP);
+    if (sent) {
+      show("verify-step", HEADINGS[method]);
     } else if (totpEnrolled) {
       show("verify-step", HEADINGS.AUTHENTICATOR_APP);
     } else {
@@ -175,30 +206,95 @@
     }
   }
 
-  function codeSent(email) {
-    codeSentTo = email;
-    byId("email-sent").textContent = email;
-    showVerify("EMAIL_OTP");
-    say("Code sent. Check your inbox.", "info");
+  function codeSent(method, to) {
+    codeSentFor = method;
+    codeSentTo = to;
+    showVerify(method);
+    say(METHODS[method].kind === "phone"
+      ? "Code sent" + METHODS[method].by + "." : "Code sent. Check your inbox.", "info");
+  }
+
+  function showLinkWait() {
+    byId("link-sent").textContent = linkSentTo;
+    show("link-step", HEADINGS.EMAIL_MAGIC_LINK);
+  }
+
+  function linkSent(to) {
+    linkSentTo = to;
+    showLinkWait();
+    say("Link sent. Check your inbox.", "info");
+    startPolling();
+  }
+
+  // Wait for the magic link to be opened (anywhere), the way the Web SDK's
+  // emailML.checkVerificationStatus() does: its finalize path, every second.
+  function startPolling() {
+    if (polling) return;
+    polling = true;
+    (async function poll() {
+      while (polling && !finished) {
+        await new Promise(function (resolve) { setTimeout(resolve, 1000); });
+        var data = null;
+        try {
+          var response = await fetch(config.apiBase + FINALIZE_PATH, {
+            method: "POST",
+            headers: { "Authorization": "Bearer " + config.token, "Content-Type": "application/json" },
+            body: "{}",
+          });
+          data = await response.json();
+        } catch (e) { continue; }
+        if (data && data.isVerified && data.accessToken) {
+          polling = false;
+          done(data.accessToken);
+          return;
+        }
+        if (data && data.failureReason === "MAX_ATTEMPTS_EXCEEDED") {
+          polling = false;
+          failed();
+          return;
+        }
+      }
+    })();
+  }
+
+  function done(token) {
+    byId("done-text").textContent = "Verified.";
+    show("done-step");
+    byId("close").hidden = true;
+    say("");
+    finish(token);
   }
 
   function useMethod(method) {
     current = method;
     say("");
-    if (method === "EMAIL_OTP") {
-      if (codeSentTo) {
-        byId("email-sent").textContent = codeSentTo;
-        showVerify("EMAIL_OTP");
-      } else if (config.email) {
-        show("send-step", HEADINGS.EMAIL_OTP);
+    var info = METHODS[method];
+    if (info.kind === "totp") {
+      if (totpEnrolled || totpSecret) {
+        showVerify("AUTHENTICATOR_APP");
       } else {
-        show("email-step", HEADINGS.EMAIL_OTP);
+        show([], HEADINGS.TOTP_SETUP);
+        run(enrollTotp);
       }
-    } else if (totpEnrolled || totpSecret) {
-      showVerify("AUTHENTICATOR_APP");
+      return;
+    }
+    if (info.kind === "link" && linkSentTo) return showLinkWait();
+    if (info.kind !== "link" && codeSentFor === method) return showVerify(method);
+    var to = info.kind === "phone" ? phone : email;
+    if (to) {
+      byId("email-shown").textContent = to;
+      byId("send-what").textContent = info.kind === "link"
+        ? "a sign-in link" : "a " + config.codeLength + "-digit code" + (info.by || "");
+      byId("send-submit").textContent = info.kind === "link" ? "Send link" : "Send code";
+      show("send-step", HEADINGS[method]);
+    } else if (info.kind === "phone") {
+      show("phone-step", HEADINGS[method]);
     } else {
-      show([], HEADINGS.TOTP_SETUP);
-      run(enrollTotp);
+      byId("email-intro").textContent = info.kind === "link"
+        ? "Enter your email address and we'll send you a sign-in link."
+        : "Enter your email address and we'll send you a code.";
+      byId("email-submit").textContent = info.kind === "link" ? "Send link" : "Send code";
+      show("email-step", HEADINGS[method]);
     }
   }
 
@@ -244,57 +340,86 @@
 
   byId("other-method").addEventListener("click", chooseMethod);
 
+  function sent(method, to) {
+    if (METHODS[method].kind === "link") linkSent(to); else codeSent(method, to);
+  }
+
   byId("email-step").addEventListener("submit", function (event) {
     event.preventDefault();
-    var email = byId("email").value.trim();
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+    var entered = byId("email").value.trim();
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(entered)) {
       say("Enter a valid email address.");
       byId("email").focus();
       return;
     }
+    var method = current;
     run(async function () {
-      await api("/client/user-authenticators/email-otp", { email: email });
-      codeSent(email);
+      await api(METHODS[method].enroll, { email: entered });
+      email = entered;
+      sent(method, entered);
+    });
+  });
+
+  byId("phone-step").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var entered = byId("phone").value.trim();
+    if (!entered) {
+      say("Enter your phone number, starting with + and the country code.");
+      byId("phone").focus();
+      return;
+    }
+    var method = current;
+    run(async function () {
+      var result = await api(METHODS[method].enroll, { phoneNumber: entered });
+      phone = result.phoneNumber || entered;
+      sent(method, phone);
     });
   });
 
   byId("send-step").addEventListener("submit", function (event) {
     event.preventDefault();
+    var method = current;
     run(async function () {
-      await api("/client/challenge/email-otp");
-      codeSent(config.email);
+      await api(METHODS[method].challenge);
+      sent(method, METHODS[method].kind === "phone" ? phone : email);
     });
   });
 
   byId("resend").addEventListener("click", function () {
+    var method = current;
     run(async function () {
-      await api("/client/challenge/email-otp");
+      await api(METHODS[method].challenge);
+      codeSentFor = method;
       byId("code").value = "";
       say("We sent a new code.", "info");
       byId("code").focus();
     });
   });
 
+  byId("resend-link").addEventListener("click", function () {
+    run(async function () {
+      await api(METHODS.EMAIL_MAGIC_LINK.challenge);
+      say("We sent a new link. Earlier links no longer work.", "info");
+    });
+  });
+
   byId("verify-step").addEventListener("submit", function (event) {
     event.preventDefault();
-    var email = current === "EMAIL_OTP";
-    var length = email ? config.codeLength : config.totpCodeLength;
+    var method = current;
+    var sentCode = isCode(method);
+    var length = sentCode ? config.codeLength : config.totpCodeLength;
     var code = byId("code").value.replace(/\s+/g, "");
     if (!new RegExp("^\\d{" + length + "}$").test(code)) {
-      say("Enter the " + length + "-digit code from " + (email ? "the email." : "your authenticator app."));
+      say("Enter the " + length + "-digit code from " + (sentCode ? "the message." : "your authenticator app."));
       byId("code").focus();
       return;
     }
     run(async function () {
-      var path = email ? "/client/verify/email-otp" : "/client/verify/totp";
-      var result = await api(path, { verificationCode: code });
+      var result = await api(METHODS[method].verify, { verificationCode: code });
       if (result.isVerified) {
-        if (!email) totpEnrolled = true;
-        byId("done-text").textContent = "Verified.";
-        show("done-step");
-        byId("close").hidden = true;
-        say("");
-        finish(result.accessToken);
+        if (method === "AUTHENTICATOR_APP") totpEnrolled = true;
+        polling = false;
+        done(result.accessToken);
         return;
       }
       if (result.failureReason === "MAX_ATTEMPTS_EXCEEDED") {

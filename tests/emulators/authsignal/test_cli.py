@@ -77,7 +77,7 @@ def test_a_method_not_emulated_yet_stops_start_up_with_one_line():
 
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: --methods: PASSKEY is not emulated yet by the local Authsignal (it emulates EMAIL_OTP and AUTHENTICATOR_APP)"
+        "error: --methods: PASSKEY is not emulated yet by the local Authsignal (it emulates EMAIL_OTP, EMAIL_MAGIC_LINK, SMS, WHATSAPP and AUTHENTICATOR_APP)"
     ]
 
 

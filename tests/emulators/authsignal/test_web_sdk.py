@@ -338,7 +338,7 @@ def test_the_web_sdks_headless_totp_methods_work_against_the_emulator(
     browser, web_sdk_path, authsignal_emulator, authsignal, user_id, email
 ):
     """``authsignal.totp.enroll()`` and ``.verify({code})`` of the unmodified
-    SDK, same-origin (the emulator has no CORS yet): a page of the emulator's
+    SDK, same-origin (test_more_methods_in_a_browser.py calls it cross-origin): a page of the emulator's
     own origin with the SDK added to it."""
     context = browser.new_context(bypass_csp=True)
     try:

@@ -140,7 +140,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.context_processor
     def page_settings():
-        return {"settings": settings}
+        from .verification_method import label
+
+        return {"settings": settings, "method_label": label}
 
     @app.template_filter("isotime")
     def isotime(timestamp: int, human: bool = False) -> str:

@@ -12,6 +12,7 @@ itself and no popup opens.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
 
@@ -22,6 +23,7 @@ from .errors import START_AGAIN, AuthError, bad_input
 from .extensions import limiter
 from .rate_limits import email_key
 from .services import cognito, settings
+from .verification_method import verification_method
 from .user_session import (
     current_user,
     end_session,
@@ -132,7 +134,7 @@ def _answer(token: str):
         remember_challenge(pending.email, result)
         error = AuthError("wrong_answer", "The verification did not succeed. Try again.", 422)
         return error.body(url=result.url, startAgain=False), error.status
-    return _next_step(pending.email, result)
+    return _next_step(pending.email, result, pending.challenge.idempotency_key)
 
 
 @bp.get("/auth/callback")
@@ -152,7 +154,7 @@ def callback():
     result = cognito().answer_challenge(pending.challenge, token, client_metadata())
     if isinstance(result, Challenge) and not (result.allowed or result.blocked):
         raise AuthError("wrong_answer", f"The verification did not succeed. {START_AGAIN}", 422)
-    _next_step(pending.email, result)
+    _next_step(pending.email, result, pending.challenge.idempotency_key)
     return redirect(url_for("auth.index"), code=303)
 
 
@@ -186,22 +188,29 @@ def _start_passwordless_sign_in(email: str) -> Challenge:
         raise _too_many_new_users(budget) from None
 
 
-def _next_step(email: str, result):
+def _next_step(email: str, result, idempotency_key: str | None = None):
     """Signed in; blocked by Authsignal's rules; allowed by them (the server
     answers with the track token, which never reaches the browser); or the
-    popup's URL for the browser."""
+    popup's URL for the browser. ``idempotency_key`` is the answered
+    challenge's, to say which method the user passed it with."""
     if isinstance(result, Challenge) and result.blocked:
         raise BLOCKED[result.state]
-    if isinstance(result, Challenge) and result.allowed:
+    allowed = isinstance(result, Challenge) and result.allowed
+    if allowed:
         result = cognito().answer_challenge(result, result.track_token, client_metadata())
         if isinstance(result, Challenge):
             raise AuthError("sign_in_failed", f"Sign-in failed. {START_AGAIN}", 401)
     if not isinstance(result, Challenge):
-        start_signed_in_session(result)
+        method_of = _allowed_by_rules if allowed else partial(verification_method, idempotency_key=idempotency_key)
+        start_signed_in_session(result, method_of)
         return {"status": "signed_in", "redirect": url_for("auth.index")}
     _check_challenge_url(result.url)
     remember_challenge(email, result)
     return {"url": result.url}
+
+
+def _allowed_by_rules(sub: str) -> str:
+    return "ALLOW"
 
 
 def _too_many_new_users(budget) -> AuthError:

@@ -61,6 +61,8 @@ class Challenge:
     url: str
     state: str = "CHALLENGE_REQUIRED"
     track_token: str | None = field(default=None, repr=False)
+    #: The Authsignal action's key, to ask which method the user chose.
+    idempotency_key: str | None = None
 
     @property
     def allowed(self) -> bool:
@@ -293,7 +295,7 @@ class CognitoAuth:
             raise cls._unexpected("a challenge without its url")
         return Challenge(
             username=parameters["USERNAME"], session=response["Session"], url=parameters.get("url", ""),
-            state=state, track_token=parameters.get("token"),
+            state=state, track_token=parameters.get("token"), idempotency_key=parameters.get("idempotencyKey"),
         )
 
     @staticmethod

@@ -79,6 +79,7 @@ def start_local_stack(settings: Settings) -> Settings:
         cognito_endpoint_url=cognito.endpoint_url,
         authsignal_tenant_id=authsignal.config.tenant_id,
         authsignal_url=authsignal.base_url,
+        authsignal_secret=authsignal.config.secret,
         authsignal_ui_origin=authsignal.origin,
         dev_inbox_url=authsignal.inbox_url,
         cognito_inbox_url=f"{cognito.endpoint_url}/_dev/inbox",

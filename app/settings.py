@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 from urllib.parse import urlsplit
 
@@ -56,6 +56,9 @@ class Settings:
     authsignal_tenant_id: str | None = None
     authsignal_url: str = DEFAULT_AUTHSIGNAL_URL
     authsignal_ui_origin: str | None = None
+    #: Optional on the app's side: with it the page says which method was used.
+    authsignal_secret: str | None = field(default=None, repr=False)
+    authsignal_action: str = "cognitoAuth"
     session_redis_url: str | None = None
     session_file_dir: str | None = None
     #: False only when the site is served over plain http (then a warning at start).
@@ -135,6 +138,7 @@ class Settings:
         common = dict(
             sign_in_flow=_choice(env, "SIGN_IN_FLOW", SIGN_IN_FLOWS, PASSWORDLESS),
             authsignal_ui_mode=_choice(env, "AUTHSIGNAL_UI_MODE", UI_MODES, "popup"),
+            authsignal_action=env.get("AUTHSIGNAL_ACTION", "cognitoAuth"),
             # Local mode without a key: local_stack keeps one in the state folder.
             secret_key=secret_key or "",
             session_redis_url=_redis_url(env.get("SESSION_REDIS_URL")),
@@ -189,6 +193,7 @@ class Settings:
             authsignal_tenant_id=env["AUTHSIGNAL_TENANT_ID"],
             authsignal_url=_authsignal_url(env.get("AUTHSIGNAL_URL", DEFAULT_AUTHSIGNAL_URL)),
             authsignal_ui_origin=_origin(env, "AUTHSIGNAL_UI_ORIGIN"),
+            authsignal_secret=env.get("AUTHSIGNAL_SECRET"),
             session_cookie_secure=_boolean(env, "SESSION_COOKIE_SECURE", default="true"),
             **common,
         )

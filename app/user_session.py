@@ -33,6 +33,8 @@ class User:
     sub: str
     email: str
     access_expires_at: int
+    #: How the second step was passed: an Authsignal method, "ALLOW" (rules), or None (unknown).
+    method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def remember_challenge(email: str, challenge: Challenge) -> None:
         "username": challenge.username,
         "session": challenge.session,
         "url": challenge.url,
+        "idempotency_key": challenge.idempotency_key,
         "started_at": int(time.time()),
     }
     _save({**_record(), PENDING: pending})
@@ -100,7 +103,10 @@ def take_pending_sign_in() -> PendingSignIn | None:
     _save(record)
     if time.time() - pending["started_at"] > PENDING_LIFETIME_SECONDS:
         raise AuthError("session_expired", f"That took too long. {START_AGAIN}", 409)
-    challenge = Challenge(username=pending["username"], session=pending["session"], url=pending["url"])
+    challenge = Challenge(
+        username=pending["username"], session=pending["session"], url=pending["url"],
+        idempotency_key=pending.get("idempotency_key"),
+    )
     return PendingSignIn(pending["email"], challenge)
 
 
@@ -110,14 +116,16 @@ def restore_pending_sign_in(pending: PendingSignIn) -> None:
 
 
 # ----- signed in -------------------------------------------------------------------
-def start_signed_in_session(tokens: Tokens) -> User:
-    """Check the new tokens, then keep them under a fresh id."""
+def start_signed_in_session(tokens: Tokens, method_of=lambda sub: None) -> User:
+    """Check the new tokens, then keep them under a fresh id; ``method_of(sub)``
+    says how the second step was passed, for the page."""
     try:
         claims = token_verifier().verify(tokens.id_token, "id", access_token=tokens.access_token)
         access = token_verifier().verify(tokens.access_token, "access")
     except (TokenInvalid, JwksUnavailable) as exc:
         log.error("Cognito returned tokens that do not verify: %s", type(exc).__name__)
         raise AuthError("token_invalid", "The sign-in service returned tokens that could not be verified.", 502) from None
+    method = method_of(claims["sub"])
     _revoke_current_tokens()  # signing in again replaces, and ends, an earlier sign-in
     _drop_record_and_cookie_data()
     auth = {
@@ -128,9 +136,10 @@ def start_signed_in_session(tokens: Tokens) -> User:
         "access_token": tokens.access_token,
         "refresh_token": tokens.refresh_token,
         "access_expires_at": int(access["exp"]),
+        "method": method,
     }
     _save({AUTH: auth})  # under a new id
-    return User(claims["sub"], claims.get("email", ""), int(access["exp"]))
+    return User(claims["sub"], claims.get("email", ""), int(access["exp"]), method)
 
 
 def current_user() -> User | None:
@@ -158,7 +167,7 @@ def _load_user() -> User | None:
     except JwksUnavailable:
         g.auth_problem = "Your session could not be checked: the sign-in service is unavailable. Try again shortly."
         return None
-    return User(auth["sub"], auth["email"], auth["access_expires_at"])
+    return User(auth["sub"], auth["email"], auth["access_expires_at"], auth.get("method"))
 
 
 def _refresh(auth: dict) -> User | None:
@@ -182,7 +191,7 @@ def _refresh(auth: dict) -> User | None:
         "refresh_token": tokens.refresh_token,  # a new one when the client rotates them
         "access_expires_at": int(access["exp"]),
     }})
-    return User(auth["sub"], auth["email"], int(access["exp"]))
+    return User(auth["sub"], auth["email"], int(access["exp"]), auth.get("method"))
 
 
 def _drop_auth() -> None:

@@ -57,7 +57,11 @@ def handler(event: dict, context) -> dict:
     elif allowed:
         response["publicChallengeParameters"] = {"state": ALLOW, "token": token}
     else:
-        response["publicChallengeParameters"] = {"url": result["url"], "state": "CHALLENGE_REQUIRED"}
+        # The idempotency key is no secret (the url's token carries it): with
+        # it the app can ask Authsignal which method the user chose.
+        response["publicChallengeParameters"] = {
+            "url": result["url"], "state": "CHALLENGE_REQUIRED", "idempotencyKey": result["idempotency_key"],
+        }
     response["privateChallengeParameters"] = {
         IDEMPOTENCY_KEY: result["idempotency_key"],
         TRACK_TOKEN_HASH: token_hash(token),

@@ -144,5 +144,6 @@ def app_environ(cognito, authsignal, session_dir) -> dict:
         **({"COGNITO_CLIENT_SECRET": cognito.client_secret} if cognito.client_secret else {}),
         "AUTHSIGNAL_TENANT_ID": authsignal.config.tenant_id,
         "AUTHSIGNAL_URL": authsignal.base_url,
+        "AUTHSIGNAL_SECRET": authsignal.config.secret,  # to say which method was used
         "SESSION_FILE_DIR": str(session_dir),
     }

@@ -238,7 +238,9 @@ def test_a_known_device_is_let_through_by_the_server_without_the_track_token(rul
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "signed_in", "redirect": "/"}, "no url, no token"
-    assert f"Signed in as {new_email}" in visitor.page().get_data(as_text=True)
+    page = visitor.page().get_data(as_text=True)
+    assert f"Signed in as {new_email}" in page
+    assert "None needed: Authsignal's rules trusted this device." in page
 
 
 def test_a_new_device_is_challenged(rules_app, rules_tenant, new_email):

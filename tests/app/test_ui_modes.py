@@ -63,3 +63,34 @@ def test_a_failed_challenge_through_the_callback_says_start_again(user, email):
 
     assert response.status_code == 422
     assert "Start again" in response.get_data(as_text=True)
+
+
+# ----- which method was used ----------------------------------------------------------
+def test_the_page_says_which_method_was_used(user, authsignal_emulator, email):
+    from .test_sign_in import sign_in
+
+    sign_in(user, authsignal_emulator, email)
+
+    page = " ".join(user.page().get_data(as_text=True).split())
+    assert "<dt>Verified with</dt> <dd>Email code</dd>" in page
+
+
+def test_without_the_secret_the_method_is_not_asked_for(make_app, authsignal_emulator, email):
+    from .test_sign_in import sign_in
+
+    user = Browserless(make_app(environ={"AUTHSIGNAL_SECRET": " "}).test_client())
+    sign_in(user, authsignal_emulator, email)
+
+    page = user.page().get_data(as_text=True)
+    assert f"Signed in as {email}" in page and "Verified with" not in page
+
+
+def test_authsignal_failing_to_say_the_method_fails_no_sign_in(make_app, authsignal_emulator, email):
+    from .test_sign_in import sign_in
+
+    user = Browserless(make_app(environ={"AUTHSIGNAL_SECRET": "a-wrong-secret"}).test_client())
+    confirmed = sign_in(user, authsignal_emulator, email)
+
+    assert confirmed.status_code == 200
+    page = user.page().get_data(as_text=True)
+    assert f"Signed in as {email}" in page and "Verified with" not in page

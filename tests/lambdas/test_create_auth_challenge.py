@@ -24,7 +24,7 @@ def test_tracks_the_sign_in_and_returns_the_prebuilt_ui_url(lambda_env, user_id,
     result = create_auth_challenge.handler(event, None)
 
     response = result["response"]
-    assert set(response["publicChallengeParameters"]) == {"url", "state"}
+    assert set(response["publicChallengeParameters"]) == {"url", "state", "idempotencyKey"}
     assert response["publicChallengeParameters"]["state"] == "CHALLENGE_REQUIRED"
     url = response["publicChallengeParameters"]["url"]
     assert url.startswith(f"{lambda_env.origin}/challenge?")

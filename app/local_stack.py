@@ -113,6 +113,8 @@ def local_secret_key(state_dir: Path) -> str:
 def _start(setting: str, port: int, make):
     try:
         emulator = make()
+    except ValueError as exc:  # a malformed LOCAL_AUTHSIGNAL_METHODS or rules file
+        raise ConfigurationError(f"the local emulator refused its settings: {exc}") from None
     except OSError as exc:
         raise ConfigurationError(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror}): is the local stack already running? "

@@ -191,3 +191,23 @@ def test_the_page_ships_well_under_20_kb_of_gzipped_javascript(user, web_sdk_pat
 
     assert len(scripts) == 2
     assert sum(sizes) < 18 * 1024, sizes
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"LOCAL_AUTHSIGNAL_METHODS": "PASSKEY"}, "PASSKEY is not emulated yet"),
+        ({"LOCAL_AUTHSIGNAL_METHODS": "FAX"}, "LOCAL_AUTHSIGNAL_METHODS 'FAX' is malformed"),
+    ],
+)
+def test_a_bad_local_authsignal_setting_stops_start_up_with_one_line(tmp_path, settings, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "run", "--port", str(free_port())],
+        cwd=ROOT, env=flask_environment(LOCAL_STATE_DIR=str(tmp_path), LOCAL_COGNITO_PORT=str(free_port()),
+                                        LOCAL_AUTHSIGNAL_PORT=str(free_port()), **settings),
+        capture_output=True, text=True, timeout=30,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("Configuration error:") and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

@@ -211,3 +211,20 @@ def test_a_bad_local_authsignal_setting_stops_start_up_with_one_line(tmp_path, s
     assert result.returncode == 1
     assert result.stderr.startswith("Configuration error:") and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_local_mode_offers_the_methods_configured(tmp_path, monkeypatch, email):
+    for name in ("AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET", "SIGN_IN_FLOW", "AUTHSIGNAL_REDIRECT_URL"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+    ports = {"LOCAL_COGNITO_PORT": str(free_port()), "LOCAL_AUTHSIGNAL_PORT": str(free_port())}
+    app = create_app({"TESTING": True, "ENVIRON": {
+        **ports, "LOCAL_STATE_DIR": str(tmp_path / "state"), "LOCAL_AUTHSIGNAL_METHODS": "SMS,WHATSAPP,EMAIL_MAGIC_LINK",
+    }})
+    settings = app.extensions["settings"]
+    user = Browserless(app.test_client())
+    user.post_json("/api/sign-in", {"email": email})
+    sub = user.record()["pending_sign_in"]["username"]
+
+    tenant_user = requests.get(f"{settings.authsignal_url}/users/{sub}", auth=(settings.authsignal_secret, ""), timeout=5)
+
+    assert tenant_user.json()["allowedVerificationMethods"] == ["SMS", "WHATSAPP", "EMAIL_MAGIC_LINK"]

@@ -46,12 +46,7 @@ class UserService:
                 enrolment.pop("defaultVerificationMethod", None)
         return compact({
             "isEnrolled": enrolment["isEnrolled"],
-            "email": user.email,
-            "emailVerified": user.email_verified,
-            "phoneNumber": user.phone_number,
-            "phoneNumberVerified": user.phone_number_verified,
-            "username": user.username,
-            "displayName": user.display_name,
+            **_profile(user),
             "allowedVerificationMethods": enrolment["allowedVerificationMethods"],
             "enrolledVerificationMethods": enrolment["enrolledVerificationMethods"],
             "defaultVerificationMethod": enrolment.get("defaultVerificationMethod"),
@@ -118,12 +113,7 @@ class UserService:
         enrolment = self.enrolment(user.user_id, user)
         return compact({
             "userId": user.user_id,
-            "email": user.email,
-            "emailVerified": user.email_verified,
-            "phoneNumber": user.phone_number,
-            "phoneNumberVerified": user.phone_number_verified,
-            "username": user.username,
-            "displayName": user.display_name,
+            **_profile(user),
             "isEnrolled": enrolment["isEnrolled"],
             "enrolledVerificationMethods": enrolment["enrolledVerificationMethods"],
             "createdAt": iso8601(user.created_at),
@@ -307,3 +297,15 @@ def authenticator_body(authenticator: Authenticator, default_method: str | None)
         "lastVerifiedAt": iso8601(authenticator.last_verified_at) if authenticator.last_verified_at else None,
         "isDefault": authenticator.verification_method == default_method,
     })
+
+
+def _profile(user: User) -> dict:
+    """The user's own fields, as get user and query users both answer them."""
+    return {
+        "email": user.email,
+        "emailVerified": user.email_verified,
+        "phoneNumber": user.phone_number,
+        "phoneNumberVerified": user.phone_number_verified,
+        "username": user.username,
+        "displayName": user.display_name,
+    }

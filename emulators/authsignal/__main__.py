@@ -12,6 +12,7 @@ from .config import (
     DEFAULT_ALLOWED_ORIGINS,
     DEFAULT_HOST,
     DEFAULT_METHODS,
+    DEFAULT_PASSKEY_RP_ID,
     DEFAULT_PORT,
     DEFAULT_SECRET,
     DEFAULT_TENANT_ID,
@@ -46,8 +47,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--methods", default=",".join(DEFAULT_METHODS), metavar="METHODS",
         help="comma-separated verification methods the tenant offers, in its order of preference "
-        f"(names as the API spells them: {', '.join(TENANT_METHODS)}; EMAIL_OTP and AUTHENTICATOR_APP "
-        "are emulated so far; default %(default)s)",
+        f"(names as the API spells them: {', '.join(TENANT_METHODS)}; default %(default)s)",
+    )
+    parser.add_argument(
+        "--passkey-rp-id", default=DEFAULT_PASSKEY_RP_ID, metavar="HOST",
+        help="the WebAuthn relying-party id passkeys are bound to (a host name, not an IP "
+        "address; default %(default)s)",
+    )
+    parser.add_argument(
+        "--passkey-origins", default=None, metavar="ORIGINS",
+        help="comma-separated origins (a port may be *) whose pages may create and use passkeys; "
+        "default: the --allowed-origins on the relying-party id's host or its subdomains",
     )
     parser.add_argument(
         "--rules", metavar="FILE",
@@ -85,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             strict=args.strict,
             methods=args.methods,
             rules_path=args.rules,
+            passkey_rp_id=args.passkey_rp_id,
+            passkey_origins=args.passkey_origins,
         )
     except ConfigError as exc:
         # One line naming the option and the problem (a bad rules file, a method not emulated).
@@ -105,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  methods    {', '.join(config.methods)}")
     print(f"  rules      {config.rules_path or 'none (every action is CHALLENGE_REQUIRED)'}")
     print(f"  attributes unknown names {'refused (--strict)' if config.strict else 'warned about (--strict refuses them)'}")
-    print(f"  allowed    {', '.join(str(p) for p in config.allowed_origins)}", flush=True)
+    print(f"  allowed    {', '.join(str(p) for p in config.allowed_origins)}")
+    passkey_origins = ', '.join(str(p) for p in config.passkey_origins) or 'none'
+    print(f"  passkeys   relying party {config.passkey_rp_id}, origins {passkey_origins}", flush=True)
     emulator.serve_until_interrupted()
     return 0
 

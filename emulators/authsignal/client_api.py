@@ -5,6 +5,9 @@ app on another origin can build its own UI with the SDK's headless methods."""
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import unquote
+
 from flask import Blueprint, g, make_response, request
 
 from .config import EMAIL_MAGIC_LINK, EMAIL_OTP, SMS, WHATSAPP
@@ -33,10 +36,27 @@ def require_bearer_token():
             response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
             response.headers["Access-Control-Max-Age"] = "600"
         return response
+    header = request.headers.get("Authorization", "")
+    if request.endpoint in _TOKEN_OPTIONAL and not header.lower().startswith("bearer "):
+        # A discoverable passkey sign-in: the Web SDK sends Basic <tenant id>, no token.
+        _check_tenant(header)
+        g.claims = None
+        return None
     auth = request.authorization
     if auth is None or auth.type != "bearer" or not auth.token:
         raise ApiError(401, "unauthorized", "A Bearer token from track is required.")
     g.claims = service().authenticate(auth.token)
+
+
+def _check_tenant(header: str) -> None:
+    """``Basic base64(tenant id)``, as the Web SDK sends it without a token."""
+    scheme, _, value = header.partition(" ")
+    try:
+        tenant = base64.b64decode(value.strip(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        tenant = None
+    if scheme.lower() != "basic" or unquote(tenant or "").rstrip(":") != service().config.tenant_id:
+        raise ApiError(401, "unauthorized", "A Bearer token from track, or the tenant id, is required.")
 
 
 @bp.after_request
@@ -132,3 +152,47 @@ def enroll_totp():
 def verify_totp():
     """The Web SDK's ``authsignal.totp.verify({code})``."""
     return json_response(service().verify_totp(g.claims, _field("verificationCode")))
+
+
+# ----- passkeys ------------------------------------------------------------------------------
+#: Endpoints a discoverable passkey sign-in calls without a track token.
+_TOKEN_OPTIONAL = {
+    "authsignal_client_api.passkey_challenge",
+    "authsignal_client_api.passkey_authentication_options",
+    "authsignal_client_api.verify_passkey",
+}
+
+
+def _body() -> dict:
+    body = json_body(default={})
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    return body
+
+
+@bp.post("/user-authenticators/passkey/registration-options")
+def passkey_registration_options():
+    """``passkey.signUp``: ``{username, authenticatorAttachment}`` -> ``{options, challengeId}``."""
+    return json_response(service().passkeys.registration_options(g.claims, _body()))
+
+
+@bp.post("/user-authenticators/passkey")
+def add_passkey():
+    """``passkey.signUp``: ``{registrationCredential, challengeId}`` -> ``{isVerified, accessToken, ...}``."""
+    return json_response(service().passkeys.add_authenticator(g.claims, _body()))
+
+
+@bp.post("/challenge")
+def passkey_challenge():
+    """``passkey.signIn({action})``: ``{action}`` -> ``{challengeId}``, no token needed."""
+    return json_response(service().passkeys.challenge(_body()))
+
+
+@bp.post("/user-authenticators/passkey/authentication-options")
+def passkey_authentication_options():
+    return json_response(service().passkeys.authentication_options(g.claims, _body()))
+
+
+@bp.post("/verify/passkey")
+def verify_passkey():
+    return json_response(service().passkeys.verify(g.claims, _body()))

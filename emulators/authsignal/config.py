@@ -3,6 +3,7 @@ rules, limits, allowed origins and hosts."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -22,10 +23,12 @@ EMAIL_MAGIC_LINK = "EMAIL_MAGIC_LINK"
 SMS = "SMS"
 WHATSAPP = "WHATSAPP"
 AUTHENTICATOR_APP = "AUTHENTICATOR_APP"
+PASSKEY = "PASSKEY"
+DEFAULT_PASSKEY_RP_ID = "localhost"
 #: The methods a tenant can offer, as the API spells them.
 TENANT_METHODS = ("EMAIL_OTP", "EMAIL_MAGIC_LINK", "SMS", "WHATSAPP", "AUTHENTICATOR_APP", "PASSKEY")
 #: Those the pre-built UI of the local Authsignal implements.
-EMULATED_METHODS = (EMAIL_OTP, EMAIL_MAGIC_LINK, SMS, WHATSAPP, AUTHENTICATOR_APP)
+EMULATED_METHODS = (EMAIL_OTP, EMAIL_MAGIC_LINK, SMS, WHATSAPP, AUTHENTICATOR_APP, PASSKEY)
 DEFAULT_METHODS = (EMAIL_OTP, AUTHENTICATOR_APP)
 
 
@@ -80,14 +83,24 @@ class AuthsignalEmulatorConfig:
     #: camelCase one probably meant.
     strict: bool = False
     #: The verification methods the tenant offers, in its order of preference
-    #: (a comma-separated string is accepted too). All but PASSKEY are
-    #: emulated; PASSKEY is refused.
+    #: (a comma-separated string is accepted too). Passkeys work through the
+    #: client API (Web SDK) whether or not PASSKEY is listed.
     methods: tuple[str, ...] = DEFAULT_METHODS
     #: A JSON file of rules per action code (see rules.py); None: every
     #: action is CHALLENGE_REQUIRED.
     rules_path: str | None = None
     #: The issuer an authenticator app shows next to the account.
     totp_issuer: str = "Local Authsignal"
+    #: The WebAuthn relying-party id passkeys are bound to: a registrable
+    #: host name (browsers refuse IP addresses), the app's host or a parent.
+    passkey_rp_id: str = DEFAULT_PASSKEY_RP_ID
+    #: The relying-party name authenticators show.
+    passkey_rp_name: str = "Local Authsignal"
+    #: Origins (patterns, a port may be *) whose pages may create and use
+    #: passkeys; None: the allowed origins on the rp id's host or its subdomains.
+    passkey_origins: list[OriginPattern] | None = None
+    #: How long a passkey challenge (registration or sign-in) may be answered.
+    passkey_challenge_ttl_seconds: int = 300
     token_ttl_seconds: int = 600
     code_ttl_seconds: int = 600
     code_length: int = 6
@@ -106,6 +119,32 @@ class AuthsignalEmulatorConfig:
             self.allowed_origins = parse_origin_patterns(self.allowed_origins)
         if not self.allowed_origins:
             raise ValueError("at least one allowed origin is required")
+        rp_id = self.passkey_rp_id
+        if (
+            not isinstance(rp_id, str)
+            or not re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", rp_id)
+            or re.fullmatch(r"[0-9.]+", rp_id)
+        ):
+            raise ConfigError(
+                "passkey_rp_id", "--passkey-rp-id",
+                f"{rp_id!r} is not a host name (lower case, no port, no scheme; WebAuthn refuses IP addresses)",
+            )
+        if isinstance(self.passkey_origins, str):
+            try:
+                self.passkey_origins = parse_origin_patterns(self.passkey_origins)
+            except ValueError as exc:
+                raise ConfigError("passkey_origins", "--passkey-origins", str(exc)) from None
+        if self.passkey_origins is None:
+            self.passkey_origins = [
+                p for p in self.allowed_origins if p.host == rp_id or p.host.endswith("." + rp_id)
+            ]
+        else:
+            for pattern in self.passkey_origins:
+                if pattern.host != rp_id and not pattern.host.endswith("." + rp_id):
+                    raise ConfigError(
+                        "passkey_origins", "--passkey-origins",
+                        f"{pattern} is not on the relying party id {rp_id} or one of its subdomains",
+                    )
         try:
             self.allowed_hosts = parse_hosts(self.allowed_hosts)
         except ValueError as exc:

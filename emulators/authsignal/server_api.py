@@ -84,3 +84,9 @@ def enroll_verified_authenticator(user_id: str):
 @bp.delete("/users/<user_id>/authenticators/<user_authenticator_id>")
 def delete_authenticator(user_id: str, user_authenticator_id: str):
     return json_response(service().users.delete_authenticator(user_id, user_authenticator_id))
+
+
+@bp.get("/challenges")
+def get_challenge():
+    """Get challenge: the passkey challenge started for a user and action."""
+    return json_response(service().passkeys.get_challenge(request.args.to_dict()))

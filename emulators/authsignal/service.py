@@ -59,6 +59,9 @@ class AuthsignalService:
         self.origin = origin
         self.tokens = TokenService(config.secret, config.tenant_id, config.token_ttl_seconds, clock)
         self.users = UserService(config, store, clock)
+        from .passkeys import PasskeyService
+
+        self.passkeys = PasskeyService(self)
 
     def set_origin(self, origin: str) -> None:
         """The emulator's own origin, known once its socket is bound."""
@@ -97,6 +100,24 @@ class AuthsignalService:
         if scope is not None and not isinstance(scope, str):
             raise invalid_request("scope must be a string of space-separated scopes.")
 
+        challenge_id = body.get("challengeId")
+        if challenge_id is not None:
+            # A passkey challenge verified for this user and action (the
+            # Web SDK's signIn, then get challenge): track answers the action
+            # that verification completed, once; its token validates once in all.
+            if body.get("idempotencyKey") is not None:
+                raise invalid_request("challengeId and idempotencyKey cannot be tracked together.")
+            with self.store.transaction():
+                row = self.passkeys.claim(challenge_id, user_id, action)
+                enrolment = self.users.enrolment(user_id)
+            token = self.tokens.issue(user_id, action, row.idempotency_key, TRACK_SCOPE)
+            return {
+                "state": row.state,
+                "idempotencyKey": row.idempotency_key,
+                "url": f"{self.origin}/challenge?token={token}",
+                "token": token,
+                **enrolment,
+            }
         now = self.clock()
         with self.store.transaction():
             self.store.ensure_user(user_id, now)

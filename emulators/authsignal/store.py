@@ -88,6 +88,32 @@ CREATE TABLE IF NOT EXISTS messages (
     channel         TEXT NOT NULL DEFAULT 'EMAIL',
     link            TEXT
 );
+CREATE TABLE IF NOT EXISTS passkeys (
+    credential_id         TEXT PRIMARY KEY,
+    user_authenticator_id TEXT NOT NULL UNIQUE,
+    user_id               TEXT NOT NULL REFERENCES users(user_id),
+    public_key            BLOB NOT NULL,
+    sign_count            INTEGER NOT NULL,
+    aaguid                TEXT,
+    device_type           TEXT,
+    backed_up             INTEGER NOT NULL DEFAULT 0,
+    transports            TEXT,
+    created_at            REAL NOT NULL,
+    last_verified_at      REAL
+);
+CREATE TABLE IF NOT EXISTS passkey_challenges (
+    challenge_id    TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    challenge       BLOB NOT NULL,
+    user_id         TEXT,
+    action          TEXT,
+    idempotency_key TEXT,
+    created_at      REAL NOT NULL,
+    expires_at      REAL NOT NULL,
+    used_at         REAL,
+    verified_at     REAL,
+    claimed_at      REAL
+);
 CREATE INDEX IF NOT EXISTS messages_by_user ON messages (user_id, sent_at);
 CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages (recipient COLLATE NOCASE, id);
 """
@@ -187,6 +213,56 @@ class Authenticator:
     #: accepted for; never shown by the API.
     secret: str | None = field(default=None, repr=False)
     last_used_step: int | None = None
+    #: A passkey's credential (id, AAGUID...), as the API shows it; None for other methods.
+    webauthn_credential: dict | None = None
+
+
+@dataclass(frozen=True)
+class Passkey:
+    credential_id: str  # base64url, as the browser's PublicKeyCredential.id
+    user_authenticator_id: str
+    user_id: str
+    public_key: bytes = field(repr=False)
+    sign_count: int
+    aaguid: str | None
+    device_type: str | None
+    backed_up: bool
+    transports: str | None  # comma-separated
+    created_at: float
+    last_verified_at: float | None
+
+    def as_authenticator(self) -> "Authenticator":
+        return Authenticator(
+            user_authenticator_id=self.user_authenticator_id, user_id=self.user_id,
+            verification_method="PASSKEY", email=None, phone_number=None,
+            created_at=self.created_at, verified_at=self.created_at,
+            last_verified_at=self.last_verified_at,
+            webauthn_credential={
+                "credentialId": self.credential_id,
+                "deviceType": self.device_type,
+                "credentialBackedUp": bool(self.backed_up),
+                "aaguid": self.aaguid,
+                "transports": self.transports.split(",") if self.transports else [],
+            },
+        )
+
+
+@dataclass(frozen=True)
+class PasskeyChallenge:
+    challenge_id: str
+    kind: str  # REGISTRATION or AUTHENTICATION
+    challenge: bytes = field(repr=False)
+    user_id: str | None
+    action: str | None
+    #: The action (challenge) this passkey challenge completes: the track
+    #: token's, or, for a discoverable sign-in, the one verify creates.
+    idempotency_key: str | None
+    created_at: float
+    expires_at: float
+    used_at: float | None
+    verified_at: float | None
+    #: When a track with this challengeId took its result (once).
+    claimed_at: float | None
 
 
 @dataclass(frozen=True)
@@ -281,6 +357,7 @@ class AuthsignalStore(TypedStore):
         with self.transaction() as db:
             db.execute("DELETE FROM authenticators WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM pending_totp WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM passkeys WHERE user_id = ?", (user_id,))
             db.execute("DELETE FROM known_devices WHERE user_id = ?", (user_id,))
             if with_actions:
                 db.execute("DELETE FROM actions WHERE user_id = ?", (user_id,))
@@ -325,7 +402,64 @@ class AuthsignalStore(TypedStore):
             rows = db.execute(
                 "SELECT * FROM authenticators WHERE user_id = ? ORDER BY created_at, rowid", (user_id,)
             ).fetchall()
-        return [Authenticator(**dict(row)) for row in rows]
+        return [Authenticator(**dict(row)) for row in rows] + [
+            p.as_authenticator() for p in self.passkeys(user_id)
+        ]
+
+    # passkeys (any number per user) and their challenges
+    def passkeys(self, user_id: str) -> list[Passkey]:
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT * FROM passkeys WHERE user_id = ? ORDER BY created_at, rowid", (user_id,)
+            ).fetchall()
+        return [Passkey(**dict(row)) for row in rows]
+
+    def passkey(self, credential_id: str) -> Passkey | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM passkeys WHERE credential_id = ?", (credential_id,)).fetchone()
+        return Passkey(**dict(row)) if row else None
+
+    def save_passkey(self, passkey: Passkey) -> None:
+        values = dict(passkey.__dict__)
+        with self.transaction() as db:
+            db.execute(
+                f"INSERT INTO passkeys ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)})",
+                tuple(values.values()),
+            )
+
+    def passkey_used(self, credential_id: str, sign_count: int, now: float) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE passkeys SET sign_count = ?, last_verified_at = ? WHERE credential_id = ?",
+                       (sign_count, now, credential_id))
+
+    def insert_passkey_challenge(self, challenge: PasskeyChallenge) -> None:
+        values = dict(challenge.__dict__)
+        with self.transaction() as db:
+            db.execute(
+                f"INSERT INTO passkey_challenges ({', '.join(values)}) "
+                f"VALUES ({', '.join('?' for _ in values)})",
+                tuple(values.values()),
+            )
+
+    def passkey_challenge(self, challenge_id: str) -> PasskeyChallenge | None:
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM passkey_challenges WHERE challenge_id = ?", (challenge_id,)).fetchone()
+        return PasskeyChallenge(**dict(row)) if row else None
+
+    def update_passkey_challenge(self, challenge_id: str, **changes) -> None:
+        columns = ", ".join(f"{name} = ?" for name in changes)
+        with self.transaction() as db:
+            db.execute(f"UPDATE passkey_challenges SET {columns} WHERE challenge_id = ?",
+                       (*changes.values(), challenge_id))
+
+    def latest_passkey_challenge(self, user_id: str, action: str, now: float) -> PasskeyChallenge | None:
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT * FROM passkey_challenges WHERE kind = 'AUTHENTICATION' AND user_id = ? "
+                "AND action = ? AND expires_at > ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                (user_id, action, now),
+            ).fetchone()
+        return PasskeyChallenge(**dict(row)) if row else None
 
     def save_authenticator(self, user_id: str, method: str, email: str | None,
                            phone_number: str | None, now: float) -> Authenticator:
@@ -434,7 +568,12 @@ class AuthsignalStore(TypedStore):
                 "DELETE FROM authenticators WHERE user_id = ? AND user_authenticator_id = ?",
                 (user_id, user_authenticator_id),
             )
-        return cursor.rowcount > 0
+            deleted = cursor.rowcount
+            cursor = db.execute(
+                "DELETE FROM passkeys WHERE user_id = ? AND user_authenticator_id = ?",
+                (user_id, user_authenticator_id),
+            )
+        return deleted + cursor.rowcount > 0
 
     # actions
     def insert_action(self, action: Action) -> None:

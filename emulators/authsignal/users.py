@@ -296,6 +296,7 @@ def authenticator_body(authenticator: Authenticator, default_method: str | None)
         "verifiedAt": iso8601(authenticator.verified_at),
         "lastVerifiedAt": iso8601(authenticator.last_verified_at) if authenticator.last_verified_at else None,
         "isDefault": authenticator.verification_method == default_method,
+        "webauthnCredential": authenticator.webauthn_credential,
     })
 
 

@@ -196,11 +196,15 @@ def test_the_page_ships_well_under_20_kb_of_gzipped_javascript(user, web_sdk_pat
 @pytest.mark.parametrize(
     "settings, message",
     [
-        ({"LOCAL_AUTHSIGNAL_METHODS": "PASSKEY"}, "PASSKEY is not emulated yet"),
+        ({"LOCAL_AUTHSIGNAL_RULES": "rules.json"}, "the local emulator refused its settings"),
         ({"LOCAL_AUTHSIGNAL_METHODS": "FAX"}, "LOCAL_AUTHSIGNAL_METHODS 'FAX' is malformed"),
     ],
 )
 def test_a_bad_local_authsignal_setting_stops_start_up_with_one_line(tmp_path, settings, message):
+    if "LOCAL_AUTHSIGNAL_RULES" in settings:  # a rules file the emulator cannot read
+        rules = tmp_path / settings["LOCAL_AUTHSIGNAL_RULES"]
+        rules.write_text('{"cognitoAuth": {"rules": [{"when": {"moonPhase": "full"}, "outcome": "ALLOW"}]}}')
+        settings = {"LOCAL_AUTHSIGNAL_RULES": str(rules)}
     result = subprocess.run(
         [sys.executable, "-m", "flask", "run", "--port", str(free_port())],
         cwd=ROOT, env=flask_environment(LOCAL_STATE_DIR=str(tmp_path), LOCAL_COGNITO_PORT=str(free_port()),

@@ -72,13 +72,17 @@ def test_bad_json_or_an_unknown_outcome_stop_start_up_too(tmp_path, text, proble
     assert line.startswith(f"error: --rules: {rules}: ") and problem in line
 
 
-def test_a_method_not_emulated_yet_stops_start_up_with_one_line():
-    result = run_cli("--methods", "EMAIL_OTP,PASSKEY")
+def test_passkey_is_accepted_by_methods_and_a_bad_rp_id_stops_start_up_with_one_line():
+    args = parse_args(["--methods", "EMAIL_OTP,PASSKEY", "--passkey-rp-id", "app.localhost",
+                       "--passkey-origins", "http://app.localhost:*"])
+    assert args.methods == ("EMAIL_OTP", "PASSKEY")
+    assert args.passkey_rp_id == "app.localhost" and args.passkey_origins == "http://app.localhost:*"
+
+    result = run_cli("--methods", "EMAIL_OTP,PASSKEY", "--passkey-rp-id", "127.0.0.1")
 
     assert result.returncode == 2
-    assert result.stderr.splitlines() == [
-        "error: --methods: PASSKEY is not emulated yet by the local Authsignal (it emulates EMAIL_OTP, EMAIL_MAGIC_LINK, SMS, WHATSAPP and AUTHENTICATOR_APP)"
-    ]
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: --passkey-rp-id: '127.0.0.1' is not a host name")
 
 
 def test_bad_allowed_origins_stop_with_a_clear_message(capsys):
@@ -89,7 +93,7 @@ def test_bad_allowed_origins_stop_with_a_clear_message(capsys):
     assert "--allowed-origins: not an origin or origin pattern: 'app.example.com'" in capsys.readouterr().err
 
 
-BANNER_LINES = 10
+BANNER_LINES = 11
 
 
 class Server:

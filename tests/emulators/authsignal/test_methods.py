@@ -52,15 +52,8 @@ def test_methods_may_be_a_comma_separated_string_in_the_tenants_order():
     assert AuthsignalEmulatorConfig(methods=" AUTHENTICATOR_APP, EMAIL_OTP ").methods == ("AUTHENTICATOR_APP", "EMAIL_OTP")
 
 
-def test_passkeys_are_not_emulated_yet_and_refused_clearly():
-    with pytest.raises(ConfigError) as caught:
-        AuthsignalEmulatorConfig(methods=("EMAIL_OTP", "PASSKEY"))
-
-    assert caught.value.option == "--methods"
-    assert caught.value.message == (
-        "PASSKEY is not emulated yet by the local Authsignal "
-        "(it emulates EMAIL_OTP, EMAIL_MAGIC_LINK, SMS, WHATSAPP and AUTHENTICATOR_APP)"
-    )
+def test_passkeys_may_be_offered_too():
+    assert AuthsignalEmulatorConfig(methods=("EMAIL_OTP", "PASSKEY")).methods == ("EMAIL_OTP", "PASSKEY")
 
 
 def test_every_other_method_may_be_offered():

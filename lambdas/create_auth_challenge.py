@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+from authsignal.client import ApiException
+
 from .authsignal_client import authsignal_client
 from .challenge import (
     ALLOW,
@@ -44,10 +47,14 @@ def handler(event: dict, context) -> dict:
     settings = AuthsignalSettings.from_environment()
     flow = sign_in_flow()
 
+    client = authsignal_client(settings)
     track_attributes = _track_attributes(request)
     if settings.redirect_url:
         track_attributes["redirectUrl"] = settings.redirect_url
-    result = authsignal_client(settings).track(attributes["sub"], settings.action, track_attributes)
+    challenge_id = passkey_challenge_id(client, settings, attributes["sub"])
+    if challenge_id:
+        track_attributes["challengeId"] = challenge_id
+    result = client.track(attributes["sub"], settings.action, track_attributes)
     token = track_token(result)
     state = result.get("state") or "CHALLENGE_REQUIRED"
     allowed = state == ALLOW and flow == PASSWORD_MFA
@@ -69,6 +76,23 @@ def handler(event: dict, context) -> dict:
     }
     response["challengeMetadata"] = CHALLENGE_METADATA
     return event
+
+
+def passkey_challenge_id(client, settings: AuthsignalSettings, user_id: str) -> str | None:
+    """A passkey challenge this user already started (or passed) for this
+    action, as the guide's passkey branch asks: tracked with its
+    ``challengeId``, the passkey's token is the answer to this challenge.
+    None when there is none; the 4.1.0 SDK has no method for this call."""
+    try:
+        response = client.session.get(
+            f"{settings.api_url}/challenges",
+            params={"userId": user_id, "action": settings.action, "verificationMethod": "PASSKEY"},
+        )
+    except (ApiException, requests.RequestException):  # 404: no passkey sign-in under way
+        return None
+    body = getattr(response, "decamelized_content", None)
+    challenge_id = body.get("challenge_id") if isinstance(body, dict) else None
+    return challenge_id if isinstance(challenge_id, str) and challenge_id else None
 
 
 def _track_attributes(request: dict) -> dict:

@@ -187,3 +187,60 @@ def test_create_passes_the_phone_number_cognito_has(track_calls, user_id):
     create_auth_challenge.handler(event, None)
 
     assert calls[0]["attributes"]["phoneNumber"] == "+447700900123"
+
+
+# ----- passkeys --------------------------------------------------------------------
+def test_without_a_passkey_sign_in_create_tracks_no_challenge_id(lambda_env, monkeypatch, user_id):
+    calls = []
+    real_track = AuthsignalClient.track
+
+    def track(self, user, action, attributes=None):
+        calls.append(attributes)
+        return real_track(self, user, action, attributes)
+
+    monkeypatch.setattr(AuthsignalClient, "track", track)
+
+    create(user_id)  # the local Authsignal answers 404: no passkey challenge
+
+    assert "challengeId" not in calls[0]
+
+
+def test_a_passkey_challenge_under_way_is_linked_by_its_id(track_calls, monkeypatch, user_id):
+    from lambdas import create_auth_challenge as create_module
+
+    calls, answer = track_calls
+    answer("CHALLENGE_SUCCEEDED")
+    asked = []
+    monkeypatch.setattr(
+        create_module, "passkey_challenge_id",
+        lambda client, settings, sub: asked.append((sub, settings.action)) or "challenge-123",
+    )
+
+    response = create(user_id)
+
+    assert asked == [(user_id, "cognitoAuth")]
+    assert calls[0]["attributes"]["challengeId"] == "challenge-123"
+    assert "url" in response["publicChallengeParameters"]
+
+
+def test_the_passkey_lookup_reads_the_real_endpoints_answer(lambda_env, user_id):
+    """Against the local Authsignal's GET /v1/challenges: none, then the
+    passkey challenge the Web SDK starts with the user's track token."""
+    import requests as http
+
+    from lambdas.authsignal_client import authsignal_client
+    from lambdas.create_auth_challenge import passkey_challenge_id
+    from lambdas.settings import AuthsignalSettings
+
+    settings = AuthsignalSettings.from_environment()
+    client = authsignal_client(settings)
+    before = passkey_challenge_id(client, settings, user_id)
+    track_token = client.track(user_id, settings.action, {"email": "user@example.com"})["token"]
+    bearer = {"Authorization": f"Bearer {track_token}"}
+    started = http.post(f"{lambda_env.base_url}/client/challenge", json={"action": settings.action},
+                        headers=bearer, timeout=5).json()
+    http.post(f"{lambda_env.base_url}/client/user-authenticators/passkey/authentication-options",
+              json={"challengeId": started["challengeId"]}, headers=bearer, timeout=5).raise_for_status()
+
+    assert before is None
+    assert passkey_challenge_id(client, settings, user_id) == started["challengeId"]

@@ -115,7 +115,9 @@ def confirm():
     try:
         return _answer(token)
     except AuthError as error:
-        return _start_again(error)
+        if error.start_again is not None:
+            raise
+        raise _start_again(error) from None
 
 
 def _answer(token: str):
@@ -128,12 +130,12 @@ def _answer(token: str):
         if error.sent:
             raise
         restore_pending_sign_in(pending)
-        return error.body(startAgain=False), error.status
-    if isinstance(result, Challenge) and not (result.allowed or result.blocked):
+        raise AuthError(error.code, error.message, error.status, sent=False, start_again=False) from None
+    if isinstance(result, Challenge) and result.needs_the_user:
         _check_challenge_url(result.url)
         remember_challenge(pending.email, result)
-        error = AuthError("wrong_answer", "The verification did not succeed. Try again.", 422)
-        return error.body(url=result.url, startAgain=False), error.status
+        error = AuthError("wrong_answer", "The verification did not succeed. Try again.", 422, start_again=False)
+        return error.body(url=result.url), error.status
     return _next_step(pending.email, result, pending.challenge.idempotency_key)
 
 
@@ -152,7 +154,7 @@ def callback():
             "no_sign_in", f"This sign-in is already over, or was not started in this browser. {START_AGAIN}", 409
         )
     result = cognito().answer_challenge(pending.challenge, token, client_metadata())
-    if isinstance(result, Challenge) and not (result.allowed or result.blocked):
+    if isinstance(result, Challenge) and result.needs_the_user:
         raise AuthError("wrong_answer", f"The verification did not succeed. {START_AGAIN}", 422)
     _next_step(pending.email, result, pending.challenge.idempotency_key)
     return redirect(url_for("auth.index"), code=303)
@@ -222,13 +224,10 @@ def _too_many_new_users(budget) -> AuthError:
     )
 
 
-def _start_again(error: AuthError):
-    """The answer for a confirm that spent the sign-in: nothing is left to retry."""
+def _start_again(error: AuthError) -> AuthError:
+    """The failure of a confirm that spent the sign-in: nothing is left to retry."""
     message = error.message if START_AGAIN in error.message else f"{error.message} {START_AGAIN}"
-    response = AuthError(error.code, message, error.status).body(startAgain=True), error.status
-    if error.retry_after is not None:
-        response += ({"Retry-After": str(error.retry_after)},)
-    return response
+    return AuthError(error.code, message, error.status, retry_after=error.retry_after, start_again=True)
 
 
 # ----- output -------------------------------------------------------------------

@@ -72,6 +72,11 @@ class Challenge:
     def blocked(self) -> bool:
         return self.state in ("BLOCK", "REVIEW_REQUIRED")
 
+    @property
+    def needs_the_user(self) -> bool:
+        """A challenge the user must pass in the pre-built UI (neither allowed nor blocked)."""
+        return not (self.allowed or self.blocked)
+
 
 @dataclass(frozen=True)
 class Tokens:

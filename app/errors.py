@@ -10,7 +10,7 @@ class AuthError(Exception):
 
     def __init__(
         self, code: str, message: str, status: int, sent: bool = True, retry_after: int | None = None,
-        field: str | None = None,
+        field: str | None = None, start_again: bool | None = None,
     ):
         super().__init__(message)
         self.code = code
@@ -20,10 +20,13 @@ class AuthError(Exception):
         self.retry_after = retry_after
         #: The form field the message belongs next to.
         self.field = field
+        #: For a confirm: whether the sign-in is spent (True) or may be answered again.
+        self.start_again = start_again
 
     def body(self, **extra) -> dict:
         located = {"field": self.field} if self.field else {}
-        return {"error": self.code, "message": self.message, **located, **extra}
+        told = {"startAgain": self.start_again} if self.start_again is not None else {}
+        return {"error": self.code, "message": self.message, **located, **told, **extra}
 
 
 def bad_input(message: str) -> AuthError:

@@ -141,6 +141,14 @@ def sign_in_like_the_guide(spa: Spa, authsignal_emulator, email: str) -> None:
     url = started["nextStep"]["additionalInfo"]["url"]
     assert url.startswith(f"{authsignal_emulator.origin}/")
 
+    token = pass_the_popup(spa, authsignal_emulator, email, url)
+
+    assert spa.call("answerChallenge", token) == {"isSignedIn": True, "nextStep": {"signInStep": "DONE"}}
+
+
+def pass_the_popup(spa: Spa, authsignal_emulator, email: str, url: str) -> str:
+    """The pre-built UI in the Web SDK's popup: Send code, the email OTP from
+    the local Authsignal's inbox, Verify; the popup's token."""
     spa.start("popup", "launchPopup", url)
     ui = spa.page.frame_locator(POPUP)
     expect(ui.locator("#send-step")).to_contain_text(email)
@@ -150,8 +158,7 @@ def sign_in_like_the_guide(spa: Spa, authsignal_emulator, email: str) -> None:
     token = spa.outcome("popup")["token"]
     assert token
     expect(spa.page.locator(POPUP)).to_have_count(0)
-
-    assert spa.call("answerChallenge", token) == {"isSignedIn": True, "nextStep": {"signInStep": "DONE"}}
+    return token
 
 
 def refresh_with(cognito, local_cognito, refresh_token: str) -> dict:

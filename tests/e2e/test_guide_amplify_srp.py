@@ -13,14 +13,13 @@ confirmResetPassword, the code read from the local Cognito's dev inbox.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.emulators.authsignal.helpers import latest_code, send_code_in_ui
+from tests.emulators.authsignal.helpers import latest_code
 
 from .test_guide_amplify_client import (  # noqa: F401  (fixtures shared with the passwordless test)
-    POPUP,
     Spa,
     amplify_client_bundle,
+    pass_the_popup,
     spa,
     spa_origin,
 )
@@ -49,21 +48,6 @@ def challenge_url(started: dict, authsignal_emulator) -> str:
     url = started["nextStep"]["additionalInfo"]["url"]
     assert url.startswith(f"{authsignal_emulator.origin}/")
     return url
-
-
-def pass_the_popup(spa: Spa, authsignal_emulator, email: str, url: str) -> str:
-    """The pre-built UI in the Web SDK's popup: Send code, the email OTP from
-    the local Authsignal's inbox, Verify; the popup's token."""
-    spa.start("popup", "launchPopup", url)
-    ui = spa.page.frame_locator(POPUP)
-    expect(ui.locator("#send-step")).to_contain_text(email)
-    send_code_in_ui(ui)
-    ui.get_by_label("Verification code").fill(latest_code(authsignal_emulator, email))
-    ui.get_by_role("button", name="Verify", exact=True).click()
-    token = spa.outcome("popup")["token"]
-    assert token
-    expect(spa.page.locator(POPUP)).to_have_count(0)
-    return token
 
 
 def test_sign_up_with_a_password_then_password_and_authsignal_challenge(

@@ -16,6 +16,11 @@ TRACK_TOKEN_HASH = "authsignalTrackTokenSha256"
 #: Authsignal's rules skip the challenge. Only then may Verify accept the
 #: track token (and only if Authsignal's validate says ALLOW too).
 RULES_ALLOWED = "authsignalRulesAllowed"
+#: Private challenge parameter: the passkey challenge Create linked to this
+#: sign-in (the Web SDK's passkey sign-in came first). Verify then accepts
+#: only a passkey verification.
+PASSKEY_CHALLENGE_ID = "authsignalPasskeyChallengeId"
+PASSKEY = "PASSKEY"
 ALLOW = "ALLOW"
 #: Outcomes of Authsignal's rules that end the sign-in.
 REFUSED_STATES = ("BLOCK", "REVIEW_REQUIRED")

@@ -28,6 +28,8 @@ from .challenge import (
     CHALLENGE_METADATA,
     CUSTOM_CHALLENGE,
     IDEMPOTENCY_KEY,
+    PASSKEY,
+    PASSKEY_CHALLENGE_ID,
     REFUSED_STATES,
     RULES_ALLOWED,
     TRACK_TOKEN_HASH,
@@ -37,6 +39,9 @@ from .settings import PASSWORD_MFA, AuthsignalSettings, sign_in_flow
 
 #: ClientMetadata keys passed on to Authsignal as track attributes.
 RULES_ATTRIBUTES = ("deviceId", "ipAddress", "userAgent")
+#: Seconds for the passkey lookup: it and track share Cognito's 5-second budget,
+#: and without an answer the sign-in goes on as one without a passkey.
+PASSKEY_LOOKUP_TIMEOUT_SECONDS = 1.0
 
 
 def handler(event: dict, context) -> dict:
@@ -73,6 +78,7 @@ def handler(event: dict, context) -> dict:
         IDEMPOTENCY_KEY: result["idempotency_key"],
         TRACK_TOKEN_HASH: token_hash(token),
         **({RULES_ALLOWED: ALLOW} if allowed else {}),
+        **({PASSKEY_CHALLENGE_ID: challenge_id} if challenge_id else {}),
     }
     response["challengeMetadata"] = CHALLENGE_METADATA
     return event
@@ -86,7 +92,8 @@ def passkey_challenge_id(client, settings: AuthsignalSettings, user_id: str) -> 
     try:
         response = client.session.get(
             f"{settings.api_url}/challenges",
-            params={"userId": user_id, "action": settings.action, "verificationMethod": "PASSKEY"},
+            params={"userId": user_id, "action": settings.action, "verificationMethod": PASSKEY},
+            timeout=min(PASSKEY_LOOKUP_TIMEOUT_SECONDS, settings.timeout_seconds),
         )
     except (ApiException, requests.RequestException):  # 404: no passkey sign-in under way
         return None

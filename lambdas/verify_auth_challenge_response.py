@@ -4,7 +4,9 @@ and this very challenge.
 
 The track token is refused before Authsignal is asked: it reaches the browser
 in the pre-built UI's url, and whether Authsignal's validate would accept it
-once the challenge succeeded is not something to rely on. The one exception:
+once the challenge succeeded is not something to rely on. When Create linked
+a passkey sign-in already under way, only a passkey verification is correct.
+The one exception:
 when Create recorded that Authsignal's rules allowed this sign-in after a
 password (a private parameter the client cannot set), the track token is the
 answer, and it is correct only if Authsignal's validate says ``ALLOW`` too.
@@ -22,7 +24,7 @@ import logging
 from authsignal.client import ApiException
 
 from .authsignal_client import authsignal_client
-from .challenge import ALLOW, IDEMPOTENCY_KEY, RULES_ALLOWED, TRACK_TOKEN_HASH, token_hash
+from .challenge import ALLOW, IDEMPOTENCY_KEY, PASSKEY, PASSKEY_CHALLENGE_ID, RULES_ALLOWED, TRACK_TOKEN_HASH, token_hash
 from .settings import PASSWORD_MFA, AuthsignalSettings, ConfigurationError, sign_in_flow
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,18 @@ def _is_correct(request: dict) -> bool:
     if settings is None:
         return False
     result = _validate(settings, token, user_id)
-    return _is_success(result, user_id, settings.action, expected_key, expected_state)
+    if not _is_success(result, user_id, settings.action, expected_key, expected_state):
+        return False
+    if _passkey_linked(request) and result.get("verification_method") != PASSKEY:
+        log.warning("The challenge was linked to a passkey sign-in, but the answer is no passkey verification")
+        return False
+    return True
+
+
+def _passkey_linked(request: dict) -> bool:
+    """Create linked the Web SDK's passkey sign-in: only a passkey may answer."""
+    private = request.get("privateChallengeParameters") or {}
+    return bool(private.get(PASSKEY_CHALLENGE_ID))
 
 
 def _rules_allowed(request: dict) -> bool:

@@ -6,12 +6,14 @@ Create recorded ALLOW and Authsignal's validate says ALLOW too."""
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 from authsignal import AuthsignalClient
 
 from lambdas import create_auth_challenge, verify_auth_challenge_response
-from lambdas.challenge import IDEMPOTENCY_KEY, RULES_ALLOWED, TRACK_TOKEN_HASH
+from lambdas.challenge import IDEMPOTENCY_KEY, PASSKEY_CHALLENGE_ID, RULES_ALLOWED, TRACK_TOKEN_HASH
+from tests.support.servers import silent_server
 
 from . import events
 
@@ -221,6 +223,36 @@ def test_a_passkey_challenge_under_way_is_linked_by_its_id(track_calls, monkeypa
     assert asked == [(user_id, "cognitoAuth")]
     assert calls[0]["attributes"]["challengeId"] == "challenge-123"
     assert "url" in response["publicChallengeParameters"]
+    # Verify will take only a passkey's verification for this challenge.
+    assert response["privateChallengeParameters"][PASSKEY_CHALLENGE_ID] == "challenge-123"
+
+
+def test_without_a_passkey_sign_in_the_challenge_is_not_marked_as_one(track_calls, monkeypatch, user_id):
+    from lambdas import create_auth_challenge as create_module
+
+    _, answer = track_calls
+    answer("CHALLENGE_REQUIRED")
+    monkeypatch.setattr(create_module, "passkey_challenge_id", lambda client, settings, sub: None)
+
+    assert PASSKEY_CHALLENGE_ID not in create(user_id)["privateChallengeParameters"]
+
+
+def test_a_silent_passkey_lookup_leaves_track_most_of_cognitos_budget(lambda_env, monkeypatch, user_id):
+    """Lookup and track share Cognito's 5 seconds: a lookup that gets no
+    answer gives up after 1 s, and the sign-in goes on without a passkey."""
+    from lambdas.authsignal_client import authsignal_client
+    from lambdas.create_auth_challenge import passkey_challenge_id
+    from lambdas.settings import AuthsignalSettings
+
+    with silent_server() as url:
+        monkeypatch.setenv("AUTHSIGNAL_URL", url)
+        settings = AuthsignalSettings.from_environment()
+        started = time.monotonic()
+        found = passkey_challenge_id(authsignal_client(settings), settings, user_id)
+        elapsed = time.monotonic() - started
+
+    assert found is None
+    assert elapsed < 2.0  # the lookup's own timeout, not track's 3 s
 
 
 def test_the_passkey_lookup_reads_the_real_endpoints_answer(lambda_env, user_id):

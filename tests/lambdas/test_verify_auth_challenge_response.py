@@ -263,3 +263,31 @@ def test_a_malformed_event_is_wrong_not_an_error(lambda_env, caplog, user_id, at
 
     assert verify_auth_challenge_response.handler(event, None)["response"]["answerCorrect"] is False
     assert "some.result.token" not in caplog.text
+
+
+# ----- a passkey sign-in linked by Create ------------------------------------------------
+@pytest.mark.parametrize("method, correct", [("PASSKEY", True), ("EMAIL_OTP", False), (None, False)])
+def test_a_challenge_linked_to_a_passkey_sign_in_takes_only_a_passkey(lambda_env, monkeypatch, user_id, method,
+                                                                      correct):
+    from lambdas.challenge import PASSKEY_CHALLENGE_ID
+
+    private = {**private_parameters(), PASSKEY_CHALLENGE_ID: "passkey-challenge-1"}
+    result = {
+        "is_valid": True, "state": "CHALLENGE_SUCCEEDED", "user_id": user_id,
+        "action": "cognitoAuth", "idempotency_key": private[IDEMPOTENCY_KEY],
+        **({"verification_method": method} if method else {}),
+    }
+    monkeypatch.setattr(AuthsignalClient, "validate_challenge", lambda self, body: dict(result))
+
+    assert verify(user_id, "some.result.token", private) is correct
+
+
+def test_without_a_linked_passkey_any_method_of_this_challenge_is_correct(lambda_env, monkeypatch, user_id):
+    private = private_parameters()
+    result = {
+        "is_valid": True, "state": "CHALLENGE_SUCCEEDED", "user_id": user_id, "action": "cognitoAuth",
+        "idempotency_key": private[IDEMPOTENCY_KEY], "verification_method": "SMS",
+    }
+    monkeypatch.setattr(AuthsignalClient, "validate_challenge", lambda self, body: dict(result))
+
+    assert verify(user_id, "some.result.token", private) is True

@@ -1,6 +1,6 @@
-"""A local Authsignal: server API with rules, client API, pre-built UI with
-email OTP and the authenticator app, and a dev inbox. See the README's
-"Local Authsignal" section."""
+"""A local Authsignal: server API with rules, client API (passkeys included),
+pre-built UI with email and phone codes, magic links, the authenticator app
+and passkeys, and a dev inbox. See the README's "Local Authsignal" section."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The client API the Web SDK's headless methods and our pre-built UI call:
-``Authorization: Bearer <track token>``. Its paths are the Web SDK's own, and
-it answers CORS requests (preflight included) from the allowed origins, so an
-app on another origin can build its own UI with the SDK's headless methods."""
+``Authorization: Bearer <track token>`` (or, for a discoverable passkey
+sign-in and the passkey lookup, the tenant id). Its paths are the Web SDK's
+own, and it answers CORS requests (preflight included) from the allowed
+origins, so an app on another origin can build its own UI with the SDK's
+headless methods."""
 
 from __future__ import annotations
 
@@ -62,11 +64,15 @@ def _check_tenant(header: str) -> None:
 @bp.after_request
 def add_cors_headers(response):
     """Only an allowed origin is echoed back (never ``*``); others get no CORS
-    headers, so their pages cannot read the answers. No cookies are involved."""
+    headers, so their pages cannot read the answers. Credentials are allowed
+    because the Web SDK's ``useCookies`` fetches send them (``credentials:
+    "include"``) and a browser hides the answer otherwise; no cookie is ever
+    set or read, so they carry nothing."""
     response.headers.add("Vary", "Origin")
     origin = _allowed_origin()
     if origin:
         response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
     return response
 
 
@@ -155,11 +161,15 @@ def verify_totp():
 
 
 # ----- passkeys ------------------------------------------------------------------------------
-#: Endpoints a discoverable passkey sign-in calls without a track token.
+# The ``/web`` paths are what the Web SDK calls with ``useCookies: true``; they
+# answer as the others (the real service's cookies are not emulated).
+
+#: Endpoints a discoverable passkey sign-in, or ``isAvailableOnDevice``, calls without a track token.
 _TOKEN_OPTIONAL = {
     "authsignal_client_api.passkey_challenge",
     "authsignal_client_api.passkey_authentication_options",
     "authsignal_client_api.verify_passkey",
+    "authsignal_client_api.registered_passkey",
 }
 
 
@@ -171,6 +181,7 @@ def _body() -> dict:
 
 
 @bp.post("/user-authenticators/passkey/registration-options")
+@bp.post("/user-authenticators/passkey/registration-options/web")
 def passkey_registration_options():
     """``passkey.signUp``: ``{username, authenticatorAttachment}`` -> ``{options, challengeId}``."""
     return json_response(service().passkeys.registration_options(g.claims, _body()))
@@ -183,14 +194,23 @@ def add_passkey():
 
 
 @bp.post("/challenge")
+@bp.post("/challenge/web")
 def passkey_challenge():
     """``passkey.signIn({action})``: ``{action}`` -> ``{challengeId}``, no token needed."""
     return json_response(service().passkeys.challenge(_body()))
 
 
 @bp.post("/user-authenticators/passkey/authentication-options")
+@bp.post("/user-authenticators/passkey/authentication-options/web")
 def passkey_authentication_options():
     return json_response(service().passkeys.authentication_options(g.claims, _body()))
+
+
+@bp.get("/user-authenticators/passkey")
+def registered_passkey():
+    """``passkey.isAvailableOnDevice({userId})``: ``?credentialIds=a,b`` (the
+    ids this device stored for the user) -> 200 and the passkey, or 404."""
+    return json_response(service().passkeys.registered_authenticator(request.args.get("credentialIds")))
 
 
 @bp.post("/verify/passkey")

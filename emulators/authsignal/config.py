@@ -84,7 +84,8 @@ class AuthsignalEmulatorConfig:
     strict: bool = False
     #: The verification methods the tenant offers, in its order of preference
     #: (a comma-separated string is accepted too). Passkeys work through the
-    #: client API (Web SDK) whether or not PASSKEY is listed.
+    #: client API (Web SDK) whether or not PASSKEY is listed; the pre-built UI
+    #: offers them (to users who have one) only when it is.
     methods: tuple[str, ...] = DEFAULT_METHODS
     #: A JSON file of rules per action code (see rules.py); None: every
     #: action is CHALLENGE_REQUIRED.

@@ -1,8 +1,10 @@
-"""Passkeys (WebAuthn) behind the Web SDK's ``passkey.signUp`` and
-``passkey.signIn``: registration and authentication options, adding a
-passkey, the unauthenticated ``challenge`` of a discoverable sign-in, and
-verify. Registrations and assertions are checked with py_webauthn: the
-relying-party id, the origin (one of ``passkey_origins``), the challenge
+"""Passkeys (WebAuthn) behind the Web SDK's ``passkey.signUp``,
+``passkey.signIn`` and ``passkey.isAvailableOnDevice``, and behind the
+pre-built UI's Passkey method: registration and authentication options,
+adding a passkey, the unauthenticated ``challenge`` of a discoverable sign-in,
+verify, and the lookup of a device's passkeys. Registrations and assertions
+are checked with py_webauthn: the relying-party id, the origin (one of
+``passkey_origins``, or the pre-built UI's own), the challenge
 (single-use, short-lived), user verification, and the sign counter (one that
 does not go forward, for a credential that counts, is a cloned credential and
 is refused). Attestation: ``none`` is asked for; other formats are checked by
@@ -37,7 +39,7 @@ from webauthn.helpers.structs import (
 from .checks import check_action_code
 from .config import PASSKEY
 from .errors import ApiError, invalid_request
-from .origins import is_allowed
+from .origins import OriginPattern, is_allowed
 from .shapes import iso8601
 from .store import Action, Passkey, PasskeyChallenge
 from .tokens import RESULT_SCOPE, TokenClaims
@@ -46,6 +48,8 @@ REGISTRATION = "REGISTRATION"
 AUTHENTICATION = "AUTHENTICATION"
 #: The action of a discoverable sign-in started without one (our choice).
 DEFAULT_ACTION = "signInWithPasskey"
+#: The most credential ids one availability lookup takes (the SDK sends a device's ids for one user).
+MAX_LOOKUP_IDS = 100
 
 
 def _refused(description: str) -> ApiError:
@@ -274,11 +278,35 @@ class PasskeyService:
             result["userDisplayName"] = user.display_name
         return result
 
+    # ----- isAvailableOnDevice (tenant id only) ---------------------------------------
+    def registered_authenticator(self, credential_ids: object) -> dict:
+        """``GET /client/user-authenticators/passkey?credentialIds=a,b``: the
+        first of these passkeys still registered, as an authenticator, else
+        404. The caller is known only by the tenant id, so the answer leaves
+        out the user id."""
+        if not isinstance(credential_ids, str) or not credential_ids.strip():
+            raise invalid_request("credentialIds is required (comma-separated credential ids).")
+        ids = [part.strip() for part in credential_ids.split(",") if part.strip()]
+        if len(ids) > MAX_LOOKUP_IDS:
+            raise invalid_request(f"credentialIds takes at most {MAX_LOOKUP_IDS} ids.")
+        from .users import authenticator_body
+
+        with self.store.transaction():
+            passkey = next((p for p in map(self.store.passkey, ids) if p is not None), None)
+            if passkey is None:
+                raise ApiError(404, "not_found", "None of these passkeys is registered.")
+            default = self.svc.users.enrolment(passkey.user_id).get("defaultVerificationMethod")
+        body = authenticator_body(passkey.as_authenticator(), default)
+        body.pop("userId", None)
+        return {"credentialId": passkey.credential_id, **body}
+
     # ----- server API -------------------------------------------------------------
     def get_challenge(self, params: dict) -> dict:
         """``GET /v1/challenges?userId=&action=&verificationMethod=PASSKEY``:
-        the latest unexpired passkey sign-in challenge of that user and action
-        (started with the user's track token, or verified), else 404."""
+        the latest unexpired passkey sign-in of that user and action that was
+        verified and not yet linked by a track, else 404. (Which challenges the
+        real endpoint lists is not documented: one it lists that track then
+        refuses would fail every sign-in of the user until it expires.)"""
         user_id, action = params.get("userId"), params.get("action")
         method = params.get("verificationMethod") or PASSKEY
         if not user_id or not action:
@@ -348,9 +376,28 @@ class PasskeyService:
             origin = client_data["origin"]
         except (KeyError, TypeError, ValueError):
             raise _refused("The credential's clientDataJSON is malformed.") from None
-        if not isinstance(origin, str) or not is_allowed(origin, self.config.passkey_origins):
+        if not isinstance(origin, str) or not (
+            is_allowed(origin, self.config.passkey_origins) or self._is_prebuilt_ui(origin)
+        ):
             raise _refused(f"The origin {origin} may not use passkeys of {self.config.passkey_rp_id}.")
         return origin
+
+    def _is_prebuilt_ui(self, origin: str) -> bool:
+        """Whether ``origin`` is this emulator's own (the pre-built UI's page):
+        its scheme and port, on a host name it answers (``localhost``, its
+        bound host, ``--allowed-hosts``) that is on the relying-party id. Its
+        pages use passkeys whatever ``passkey_origins`` says."""
+        try:
+            own, other = OriginPattern.parse(self.svc.origin), OriginPattern.parse(origin)
+        except ValueError:
+            return False
+        rp_id = self.config.passkey_rp_id
+        return (
+            other.scheme == own.scheme
+            and other.port == own.port
+            and other.host in {"localhost", own.host, *self.config.allowed_hosts}
+            and (other.host == rp_id or other.host.endswith("." + rp_id))
+        )
 
     def _succeed(self, key: str, now: float) -> None:
         self.store.update_action(key, state="CHALLENGE_SUCCEEDED", state_updated_at=now,

@@ -58,6 +58,7 @@ def challenge_page():
         "totpCodeLength": totp.DIGITS,
         "methods": context["methods"],
         "totpEnrolled": context["totpEnrolled"],
+        "passkeyRpId": service().config.passkey_rp_id,
     }
     return secure_page(render_template("authsignal/challenge.html", config=config, email=context["email"]))
 

@@ -1,7 +1,7 @@
 """What the local Authsignal does, apart from HTTP: track (with its rules),
 validate, get and update actions, the email OTP, email magic link, SMS,
 WhatsApp and authenticator app challenges behind the pre-built UI, and the dev inbox. Users and
-authenticators are :class:`~.users.UserService`'s."""
+authenticators are :class:`~.users.UserService`'s; passkeys :class:`~.passkeys.PasskeyService`'s."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from . import attributes, totp
 from .checks import PHONE_NUMBER_HELP, ACTION_STATES, check_action_code, check_object, check_user_id, e164, is_email
-from .config import AUTHENTICATOR_APP, EMAIL_MAGIC_LINK, EMAIL_OTP, SMS, WHATSAPP, AuthsignalEmulatorConfig
+from .config import AUTHENTICATOR_APP, EMAIL_MAGIC_LINK, EMAIL_OTP, PASSKEY, SMS, WHATSAPP, AuthsignalEmulatorConfig
 from .errors import ApiError, invalid_request
 from .origins import is_allowed, origin_of
 from .rules import Facts
@@ -254,7 +254,9 @@ class AuthsignalService:
         default first, then enrolled ones, then the others. An email code
         needs an email (tracked or enrolled) or the right to enroll one; an
         authenticator app must be the user's, or the user may add one (not
-        enrolled yet, or tracked with scope add:authenticators)."""
+        enrolled yet, or tracked with scope add:authenticators). A passkey
+        must be the user's: the pre-built UI signs in with passkeys but never
+        creates one (only the Web SDK's signUp, with a token, does)."""
         enrolled = self.users.enrolled_methods(row.user_id)
         may_add = self._may_add_authenticators(row)
         offered = []
@@ -264,6 +266,8 @@ class AuthsignalService:
             elif method in PHONE_METHODS and (row.phone_number or may_add):
                 offered.append(method)
             elif method == AUTHENTICATOR_APP and (method in enrolled or may_add):
+                offered.append(method)
+            elif method == PASSKEY and method in enrolled:
                 offered.append(method)
         return offered
 

@@ -453,10 +453,13 @@ class AuthsignalStore(TypedStore):
                        (*changes.values(), challenge_id))
 
     def latest_passkey_challenge(self, user_id: str, action: str, now: float) -> PasskeyChallenge | None:
+        """The newest unexpired passkey sign-in of this user and action that
+        is verified and not yet taken by a track: the one a track may link."""
         with self.transaction() as db:
             row = db.execute(
                 "SELECT * FROM passkey_challenges WHERE kind = 'AUTHENTICATION' AND user_id = ? "
-                "AND action = ? AND expires_at > ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                "AND action = ? AND expires_at > ? AND verified_at IS NOT NULL AND claimed_at IS NULL "
+                "ORDER BY created_at DESC, rowid DESC LIMIT 1",
                 (user_id, action, now),
             ).fetchone()
         return PasskeyChallenge(**dict(row)) if row else None

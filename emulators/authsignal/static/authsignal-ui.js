@@ -1,17 +1,18 @@
 // The local pre-built UI: an email, SMS or WhatsApp code, an email magic link
-// (polled for) or an authenticator app (enrolling one if need be), then hand the result token back to the app the way the real
-// pre-built UI does (see the README's emulator section).
+// (polled for), an authenticator app (enrolling one if need be) or one of the
+// user's passkeys (never enrolling one), then hand the result token back to
+// the app the way the real pre-built UI does (see the README's emulator section).
 (function () {
   "use strict";
 
   var config = JSON.parse(document.getElementById("challenge-config").textContent);
   var container = document.getElementById("widget_container");
   var messageEl = document.getElementById("message");
-  var STEPS = ["email-step", "phone-step", "send-step", "link-step", "totp-setup", "verify-step",
-               "methods-step", "done-step"];
+  var STEPS = ["email-step", "phone-step", "send-step", "link-step", "passkey-step", "totp-setup",
+               "verify-step", "methods-step", "done-step"];
   var METHOD_LABELS = {
     EMAIL_OTP: "Email code", EMAIL_MAGIC_LINK: "Email link", SMS: "Text message",
-    WHATSAPP: "WhatsApp", AUTHENTICATOR_APP: "Authenticator app",
+    WHATSAPP: "WhatsApp", AUTHENTICATOR_APP: "Authenticator app", PASSKEY: "Passkey",
   };
   // The client API paths are the Web SDK's own (but WhatsApp's enroll, which it lacks).
   var METHODS = {
@@ -24,6 +25,8 @@
     WHATSAPP: { kind: "phone", enroll: "/client/user-authenticators/whatsapp",
                 challenge: "/client/challenge/whatsapp", verify: "/client/verify/whatsapp", by: " on WhatsApp" },
     AUTHENTICATOR_APP: { kind: "totp", verify: "/client/verify/totp" },
+    PASSKEY: { kind: "passkey", options: "/client/user-authenticators/passkey/authentication-options",
+               verify: "/client/verify/passkey" },
   };
   var FINALIZE_PATH = "/client/verify/email-magic-link/finalize";
   var HEADINGS = {
@@ -32,6 +35,7 @@
     SMS: "Verify your phone number",
     WHATSAPP: "Verify your phone number",
     AUTHENTICATOR_APP: "Enter your authenticator code",
+    PASSKEY: "Use your passkey",
     TOTP_SETUP: "Set up your authenticator app",
     METHODS: "Use another method",
     BLOCKED: "Action blocked",
@@ -269,6 +273,7 @@
     current = method;
     say("");
     var info = METHODS[method];
+    if (info.kind === "passkey") return show("passkey-step", HEADINGS.PASSKEY);
     if (info.kind === "totp") {
       if (totpEnrolled || totpSecret) {
         showVerify("AUTHENTICATOR_APP");
@@ -315,6 +320,87 @@
     totpSecret = enrolment.secret;
     if (current === "AUTHENTICATOR_APP") showVerify("AUTHENTICATOR_APP");
   }
+
+  // ----- passkeys: WebAuthn by hand (the JSON forms are base64url) -----------
+  function bytesOf(base64url) {
+    var base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
+    while (base64.length % 4) base64 += "=";
+    var binary = window.atob(base64);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes.buffer;
+  }
+
+  function base64urlOf(buffer) {
+    var bytes = new Uint8Array(buffer);
+    var binary = "";
+    for (var i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]);
+    return window.btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  // The emulator's options (py_webauthn's JSON) as navigator.credentials.get takes them.
+  function requestOptions(json) {
+    return {
+      challenge: bytesOf(json.challenge),
+      timeout: json.timeout,
+      rpId: json.rpId,
+      userVerification: json.userVerification,
+      allowCredentials: (json.allowCredentials || []).map(function (c) {
+        var descriptor = { type: c.type, id: bytesOf(c.id) };
+        if (c.transports) descriptor.transports = c.transports;
+        return descriptor;
+      }),
+    };
+  }
+
+  // The assertion as the Web SDK sends it (what py_webauthn parses).
+  function assertionJson(credential) {
+    var response = credential.response;
+    return {
+      id: credential.id,
+      rawId: base64urlOf(credential.rawId),
+      type: credential.type,
+      authenticatorAttachment: credential.authenticatorAttachment || undefined,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      response: {
+        clientDataJSON: base64urlOf(response.clientDataJSON),
+        authenticatorData: base64urlOf(response.authenticatorData),
+        signature: base64urlOf(response.signature),
+        userHandle: response.userHandle ? base64urlOf(response.userHandle) : undefined,
+      },
+    };
+  }
+
+  // What to say when the browser's passkey prompt ends without a passkey.
+  function passkeyProblem(error) {
+    if (error && error.name === "SecurityError") {
+      return "Passkeys for " + config.passkeyRpId + " can't be used on this page's address (" +
+        window.location.hostname + "). Use another method.";
+    }
+    return "No passkey was used: the prompt was closed, timed out or found no passkey for this account. " +
+      "Try again, or use another method.";
+  }
+
+  async function signInWithPasskey() {
+    if (!window.PublicKeyCredential || !navigator.credentials) {
+      throw new Error("This browser can't use passkeys. Use another method.");
+    }
+    var started = await api(METHODS.PASSKEY.options);
+    var credential;
+    try {
+      credential = await navigator.credentials.get({ publicKey: requestOptions(started.options) });
+    } catch (e) {
+      throw new Error(passkeyProblem(e));
+    }
+    if (!credential) throw new Error(passkeyProblem(null));
+    var result = await api(METHODS.PASSKEY.verify, {
+      authenticationCredential: assertionJson(credential),
+      challengeId: started.challengeId,
+    });
+    if (result.isVerified) done(result.accessToken);
+  }
+
+  byId("passkey-start").addEventListener("click", function () { run(signInWithPasskey); });
 
   function chooseMethod() {
     var list = byId("method-list");

@@ -158,6 +158,8 @@ def test_get_challenge_and_track_with_its_challenge_id(
     # The challenge counts once: tracked again, or for another action, it is refused.
     with pytest.raises(Exception):
         authsignal.track(user_id, ACTION, {"challengeId": challenge["challengeId"]})
+    # Linked once, it is no longer listed: a later sign-in goes on without it.
+    assert requests.get(f"{base}/challenges", params=params, auth=auth, timeout=5).status_code == 404
 
 
 def test_passkey_origins_must_be_on_the_relying_party_id():

@@ -17,6 +17,7 @@ from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .authsignal_api import AuthsignalApi, SecretFromParameterStore
 from .cognito import CognitoAuth
 from .deadline import start_deadline
 from .errors import AuthError
@@ -88,7 +89,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=False,
     )
     services = {
-        key: test_config.pop(key) for key in ("COGNITO_AUTH", "TOKEN_VERIFIER", "SESSION_STORE") if key in test_config
+        key: test_config.pop(key) for key in ("COGNITO_AUTH", "AUTHSIGNAL_API", "TOKEN_VERIFIER", "SESSION_STORE") if key in test_config
     }
     app.config.from_mapping(test_config)
 
@@ -102,6 +103,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         client_id=settings.cognito_client_id,
         client_secret=settings.cognito_client_secret,
         endpoint_url=settings.cognito_endpoint_url,
+    )
+    app.extensions["authsignal_api"] = services.get("AUTHSIGNAL_API") or AuthsignalApi(
+        settings.authsignal_url, _authsignal_secret(settings), settings.authsignal_action
     )
     app.extensions["token_verifier"] = services.get("TOKEN_VERIFIER") or TokenVerifier(
         region=settings.cognito_region,
@@ -118,15 +122,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     csrf.init_app(app)
     limiter.init_app(app)
-    init_security_headers(app, settings.prebuilt_ui_origin)
+    init_security_headers(app, settings.prebuilt_ui_origin, settings.authsignal_api_origin)
     _register_error_handlers(app)
 
-    from . import auth, password_reset
+    from . import auth, passkeys, password_reset
     from .config_check import check_config_command
     from .device import init_device_cookie
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(password_reset.bp)
+    app.register_blueprint(passkeys.bp)
     init_device_cookie(app)
     app.cli.add_command(check_config_command)
 
@@ -140,14 +145,19 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.context_processor
     def page_settings():
+        from .passkeys import address_for_passkeys
         from .verification_method import label
 
-        return {"settings": settings, "method_label": label}
+        return {"settings": settings, "method_label": label, "address_for_passkeys": address_for_passkeys}
 
     @app.template_filter("isotime")
     def isotime(timestamp: int, human: bool = False) -> str:
         moment = datetime.fromtimestamp(timestamp, tz=timezone.utc)
         return moment.strftime("%H:%M UTC on %d %b %Y") if human else moment.isoformat()
+
+    @app.template_filter("when")
+    def when(moment: datetime | None) -> str:
+        return moment.astimezone(timezone.utc).strftime("%d %b %Y, %H:%M UTC") if moment else "at an unknown time"
 
     return app
 
@@ -161,6 +171,15 @@ def load_settings(environ=None) -> Settings:
             load_dotenv(ROOT / ".env", override=False)
         environ = os.environ
     return Settings.from_environment(environ)
+
+
+def _authsignal_secret(settings: Settings):
+    """The key, a reader of its SSM parameter, or None (features needing it off)."""
+    if settings.authsignal_secret:
+        return settings.authsignal_secret
+    if settings.authsignal_secret_parameter:
+        return SecretFromParameterStore(settings.authsignal_secret_parameter, settings.cognito_region)
+    return None
 
 
 def _session_store(settings: Settings, instance_path: str):

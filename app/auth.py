@@ -19,13 +19,14 @@ from flask import Blueprint, abort, current_app, g, get_flashed_messages, redire
 from . import forms
 from .cognito import Challenge
 from .device import client_metadata
-from .errors import START_AGAIN, AuthError, bad_input
-from .extensions import limiter
-from .rate_limits import email_key
+from .errors import REFUSED_BY_RULES, START_AGAIN, AuthError, bad_input
+from .passkeys import passkeys_of
+from .sign_in_limits import sign_in_email_rate_limit, sign_in_rate_limit
 from .services import cognito, settings
 from .verification_method import verification_method
 from .user_session import (
     current_user,
+    discard_pending_sign_in,
     end_session,
     remember_challenge,
     restore_pending_sign_in,
@@ -34,22 +35,7 @@ from .user_session import (
 )
 
 bp = Blueprint("auth", __name__)
-#: Each sign-in creates or touches a Cognito user and tracks an Authsignal action.
-sign_in_rate_limit = limiter.limit(
-    lambda: settings().sign_in_rate_limit,
-    error_message="Too many sign-in attempts from here. Wait a minute and try again.",
-)
-sign_in_email_rate_limit = limiter.limit(
-    lambda: settings().sign_in_email_rate_limit,
-    key_func=email_key,
-    scope="sign-in-per-email",
-    error_message="Too many sign-in attempts for this email address. Wait a few minutes and try again.",
-)
 _TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{1,4096}$")
-BLOCKED = {
-    "BLOCK": AuthError("blocked", "This sign-in was blocked.", 403),
-    "REVIEW_REQUIRED": AuthError("review_required", "This sign-in needs a review before it can go ahead.", 403),
-}
 
 
 @bp.get("/")
@@ -59,7 +45,10 @@ def index():
     if g.get("auth_problem"):
         messages.append(g.auth_problem)
     if user is not None:
-        return render_template("signed_in.html", user=user, messages=messages)
+        passkeys, passkeys_problem = passkeys_of(user)
+        return render_template(
+            "signed_in.html", user=user, messages=messages, passkeys=passkeys, passkeys_problem=passkeys_problem,
+        )
     return render_template("sign_in.html", messages=messages)
 
 
@@ -77,7 +66,7 @@ def sign_up_page():
 @sign_in_email_rate_limit
 def sign_in():
     email = forms.email(forms.json_field("email"))
-    _discard_pending_sign_in()  # a new attempt replaces any earlier one
+    discard_pending_sign_in()  # a new attempt replaces any earlier one
     if settings().uses_passwords:
         password = forms.password(forms.json_field("password"))
         challenge = cognito().start_password_sign_in(email, password, client_metadata())
@@ -98,7 +87,7 @@ def sign_up():
     budget = current_app.extensions["new_user_budget"]
     if not budget.available():
         raise _too_many_new_users(budget)
-    _discard_pending_sign_in()
+    discard_pending_sign_in()
     cognito().create_account(email, password)
     budget.count_one()
     return _next_step(email, cognito().start_password_sign_in(email, password, client_metadata()))
@@ -167,13 +156,6 @@ def sign_out():
 
 
 # ----- steps --------------------------------------------------------------------
-def _discard_pending_sign_in() -> None:
-    try:
-        take_pending_sign_in()
-    except AuthError:
-        pass  # an expired one is just as gone
-
-
 def _start_passwordless_sign_in(email: str) -> Challenge:
     """Silent sign-up, then custom auth. While the cap on new users is reached,
     sign-up is skipped: existing users still sign in, new ones are told to wait."""
@@ -196,7 +178,7 @@ def _next_step(email: str, result, idempotency_key: str | None = None):
     popup's URL for the browser. ``idempotency_key`` is the answered
     challenge's, to say which method the user passed it with."""
     if isinstance(result, Challenge) and result.blocked:
-        raise BLOCKED[result.state]
+        raise REFUSED_BY_RULES[result.state]
     allowed = isinstance(result, Challenge) and result.allowed
     if allowed:
         result = cognito().answer_challenge(result, result.track_token, client_metadata())

@@ -34,3 +34,10 @@ def bad_input(message: str) -> AuthError:
 
 
 START_AGAIN = "Start again: enter your email and sign in."
+
+
+#: Authsignal's rules refused the sign-in (the Create trigger's ``state``).
+REFUSED_BY_RULES = {
+    "BLOCK": AuthError("blocked", "This sign-in was blocked.", 403),
+    "REVIEW_REQUIRED": AuthError("review_required", "This sign-in needs a review before it can go ahead.", 403),
+}

@@ -41,6 +41,9 @@ def start_local_stack(settings: Settings) -> Settings:
                 rules_path=settings.local_authsignal_rules,
             ),
             port=settings.local_authsignal_port,
+            # Passkeys are bound to the relying party "localhost": the
+            # pre-built UI's own page must be on it too, not on 127.0.0.1.
+            host="localhost",
         ),
     )
     # The triggers run in this process and read their settings from the
@@ -88,10 +91,11 @@ def start_local_stack(settings: Settings) -> Settings:
 
 def default_methods(settings: Settings) -> tuple[str, ...]:
     """The methods the local tenant offers, the first being what a new user is
-    shown: an email code without passwords, the authenticator app with them."""
+    shown: an email code without passwords, the authenticator app with them;
+    and a passkey, to users who have added one."""
     if settings.uses_passwords:
-        return ("AUTHENTICATOR_APP", "EMAIL_OTP")
-    return ("EMAIL_OTP", "AUTHENTICATOR_APP")
+        return ("AUTHENTICATOR_APP", "EMAIL_OTP", "PASSKEY")
+    return ("EMAIL_OTP", "AUTHENTICATOR_APP", "PASSKEY")
 
 
 def local_secret_key(state_dir: Path) -> str:

@@ -1,5 +1,6 @@
 """Headers on every response: a CSP that lets the page frame only the
-Authsignal pre-built UI and be framed by nobody, HSTS over https, and the
+Authsignal pre-built UI, talk only to itself and Authsignal's API, and be
+framed by nobody, HSTS over https, and the
 usual hardening."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from flask import Flask, request
 
 
-def content_security_policy(prebuilt_ui_origin: str) -> str:
+def content_security_policy(prebuilt_ui_origin: str, api_origin: str) -> str:
     return "; ".join(
         [
             "default-src 'self'",
@@ -15,7 +16,8 @@ def content_security_policy(prebuilt_ui_origin: str) -> str:
             # The Web SDK styles its popup with an injected <style> element.
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
-            "connect-src 'self'",
+            # The Web SDK's passkey calls go to Authsignal's client API.
+            f"connect-src 'self' {api_origin}",
             f"frame-src {prebuilt_ui_origin}",
             "frame-ancestors 'none'",
             "form-action 'self'",
@@ -36,8 +38,17 @@ PERMISSIONS_POLICY = ", ".join(
 HSTS = "max-age=63072000; includeSubDomains"
 
 
-def init_security_headers(app: Flask, prebuilt_ui_origin: str) -> None:
-    policy = content_security_policy(prebuilt_ui_origin)
+def permissions_policy(prebuilt_ui_origin: str) -> str:
+    """Passkeys for the page itself and for the pre-built UI it frames (the
+    Web SDK's iframe asks for them with its ``allow`` attribute)."""
+    allowed = f'(self "{prebuilt_ui_origin}")' if "*" not in prebuilt_ui_origin else "(self *)"
+    webauthn = ", ".join(f"{feature}={allowed}" for feature in ("publickey-credentials-get", "publickey-credentials-create"))
+    return f"{PERMISSIONS_POLICY}, {webauthn}"
+
+
+def init_security_headers(app: Flask, prebuilt_ui_origin: str, api_origin: str) -> None:
+    policy = content_security_policy(prebuilt_ui_origin, api_origin)
+    permissions = permissions_policy(prebuilt_ui_origin)
 
     @app.after_request
     def add_headers(response):
@@ -48,7 +59,7 @@ def init_security_headers(app: Flask, prebuilt_ui_origin: str) -> None:
         response.headers["X-Frame-Options"] = "DENY"
         # Popups the page opens (the Web SDK's window mode) keep their opener.
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin-allow-popups"
-        response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        response.headers["Permissions-Policy"] = permissions
         if request.is_secure:
             response.headers["Strict-Transport-Security"] = HSTS
         if request.endpoint != "static" and not request.path.startswith("/vendor/"):

@@ -1,11 +1,12 @@
-"""Where views find the Cognito wrapper, the token verifier and the session
-store: created from the settings in ``create_app``, or swapped in by tests
+"""Where views find the Cognito wrapper, Authsignal's server API, the token
+verifier and the session store: created from the settings in ``create_app``, or swapped in by tests
 through ``test_config``."""
 
 from __future__ import annotations
 
 from flask import current_app
 
+from .authsignal_api import AuthsignalApi
 from .cognito import CognitoAuth
 from .session_store import SessionStore
 from .settings import Settings
@@ -26,3 +27,7 @@ def token_verifier() -> TokenVerifier:
 
 def session_store() -> SessionStore:
     return current_app.extensions["session_store"]
+
+
+def authsignal_api() -> AuthsignalApi:
+    return current_app.extensions["authsignal_api"]

@@ -58,6 +58,8 @@ class Settings:
     authsignal_ui_origin: str | None = None
     #: Optional on the app's side: with it the page says which method was used.
     authsignal_secret: str | None = field(default=None, repr=False)
+    #: Or the SSM SecureString holding it, as the lambdas read it.
+    authsignal_secret_parameter: str | None = None
     authsignal_action: str = "cognitoAuth"
     session_redis_url: str | None = None
     session_file_dir: str | None = None
@@ -81,7 +83,7 @@ class Settings:
     local_authsignal_methods: tuple[str, ...] = ()
     local_authsignal_rules: str | None = None
     #: Local mode only: where the app is served, for redirect mode's callback.
-    app_url: str = "http://127.0.0.1:5000"
+    app_url: str = "http://localhost:5000"
     dev_inbox_url: str | None = None
     #: Local mode only: the local Cognito's inbox (password-reset codes).
     cognito_inbox_url: str | None = None
@@ -102,6 +104,12 @@ class Settings:
         parts = urlsplit(self.authsignal_url)
         if parts.hostname and (parts.hostname == "authsignal.com" or parts.hostname.endswith(".authsignal.com")):
             return "https://*.authsignal.com"
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def authsignal_api_origin(self) -> str:
+        """Where the Web SDK's own calls (passkeys) go: the page may connect there."""
+        parts = urlsplit(self.authsignal_url)
         return f"{parts.scheme}://{parts.netloc}"
 
     @property
@@ -162,7 +170,7 @@ class Settings:
                 local_state_dir=env.get("LOCAL_STATE_DIR"),
                 local_authsignal_methods=_methods(env, "LOCAL_AUTHSIGNAL_METHODS"),
                 local_authsignal_rules=_file(env, "LOCAL_AUTHSIGNAL_RULES"),
-                app_url=_url(env, "APP_URL") or "http://127.0.0.1:5000",
+                app_url=_url(env, "APP_URL") or "http://localhost:5000",
                 **common,
             )
 
@@ -194,6 +202,7 @@ class Settings:
             authsignal_url=_authsignal_url(env.get("AUTHSIGNAL_URL", DEFAULT_AUTHSIGNAL_URL)),
             authsignal_ui_origin=_origin(env, "AUTHSIGNAL_UI_ORIGIN"),
             authsignal_secret=env.get("AUTHSIGNAL_SECRET"),
+            authsignal_secret_parameter=env.get("AUTHSIGNAL_SECRET_PARAMETER"),
             session_cookie_secure=_boolean(env, "SESSION_COOKIE_SECURE", default="true"),
             **common,
         )

@@ -110,6 +110,14 @@ def take_pending_sign_in() -> PendingSignIn | None:
     return PendingSignIn(pending["email"], challenge)
 
 
+def discard_pending_sign_in() -> None:
+    """A new attempt replaces any earlier one; an expired one is just as gone."""
+    try:
+        take_pending_sign_in()
+    except AuthError:
+        pass
+
+
 def restore_pending_sign_in(pending: PendingSignIn) -> None:
     """Put back a sign-in whose answer never reached Cognito, so it can be sent again."""
     remember_challenge(pending.email, pending.challenge)

@@ -7,15 +7,8 @@ failure just leaves the method unknown; it never fails a sign-in.
 
 from __future__ import annotations
 
-import logging
-from urllib.parse import quote
+from .services import authsignal_api
 
-import requests
-
-from .services import settings
-
-log = logging.getLogger(__name__)
-TIMEOUT = (2.0, 3.0)
 LABELS = {
     "EMAIL_OTP": "Email code",
     "EMAIL_MAGIC_LINK": "Email link",
@@ -27,20 +20,10 @@ LABELS = {
 
 
 def verification_method(user_id: str, idempotency_key: str | None) -> str | None:
-    config = settings()
-    if not config.authsignal_secret or not idempotency_key:
+    api = authsignal_api()
+    if not api.configured or not idempotency_key:
         return None
-    user, action, key = (quote(part, safe="") for part in (user_id, config.authsignal_action, idempotency_key))
-    try:
-        response = requests.get(
-            f"{config.authsignal_url}/users/{user}/actions/{action}/{key}",
-            auth=(config.authsignal_secret, ""), timeout=TIMEOUT,
-        )
-        response.raise_for_status()
-        method = response.json().get("verificationMethod")
-    except (requests.RequestException, ValueError, AttributeError) as exc:
-        log.warning("Could not ask Authsignal which method was used: %s", type(exc).__name__)
-        return None
+    method = api.verification_method(user_id, idempotency_key)
     return method if method in LABELS else None
 
 

@@ -17,6 +17,7 @@ An Authsignal failure raises, which Cognito reports to the client as
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -37,6 +38,7 @@ from .challenge import (
 )
 from .settings import PASSWORD_MFA, AuthsignalSettings, sign_in_flow
 
+log = logging.getLogger(__name__)
 #: ClientMetadata keys passed on to Authsignal as track attributes.
 RULES_ATTRIBUTES = ("deviceId", "ipAddress", "userAgent")
 #: Seconds for the passkey lookup: it and track share Cognito's 5-second budget,
@@ -56,10 +58,7 @@ def handler(event: dict, context) -> dict:
     track_attributes = _track_attributes(request)
     if settings.redirect_url:
         track_attributes["redirectUrl"] = settings.redirect_url
-    challenge_id = passkey_challenge_id(client, settings, attributes["sub"])
-    if challenge_id:
-        track_attributes["challengeId"] = challenge_id
-    result = client.track(attributes["sub"], settings.action, track_attributes)
+    result, challenge_id = _track(client, settings, attributes["sub"], track_attributes)
     token = track_token(result)
     state = result.get("state") or "CHALLENGE_REQUIRED"
     allowed = state == ALLOW and flow == PASSWORD_MFA
@@ -82,6 +81,21 @@ def handler(event: dict, context) -> dict:
     }
     response["challengeMetadata"] = CHALLENGE_METADATA
     return event
+
+
+def _track(client, settings: AuthsignalSettings, user_id: str, attributes: dict) -> tuple[dict, str | None]:
+    """Track this sign-in, linking the passkey sign-in under way if there is
+    one; and which passkey challenge was linked. If Authsignal refuses the link
+    (a 4xx), the sign-in goes on as one without a passkey, rather than failing."""
+    challenge_id = passkey_challenge_id(client, settings, user_id)
+    if challenge_id:
+        try:
+            return client.track(user_id, settings.action, {**attributes, "challengeId": challenge_id}), challenge_id
+        except ApiException as exc:
+            if not (exc.status_code and 400 <= exc.status_code < 500):
+                raise
+            log.warning("Authsignal refused to link the passkey challenge (%s); tracking without it", exc.status_code)
+    return client.track(user_id, settings.action, attributes), None
 
 
 def passkey_challenge_id(client, settings: AuthsignalSettings, user_id: str) -> str | None:

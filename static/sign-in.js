@@ -1,6 +1,7 @@
 // The sign-in and sign-up pages: ask the server to start a Cognito custom-auth
 // sign-in (with an email, or an email and a password), run the Authsignal
-// pre-built UI in a popup when a challenge is needed, and hand its token back.
+// pre-built UI in a popup when a challenge is needed, and hand its token back;
+// or sign in with a passkey (the browser's autofill, or the button).
 (function () {
   "use strict";
 
@@ -193,4 +194,50 @@
   tryAgain.addEventListener("click", function () {
     if (retry) run(retry);
   });
+
+  // Passkeys (passwordless only). The browser's autofill offers them from the
+  // start; the button asks at once. A passkey's token goes to the server,
+  // which signs in with it in one call. A cancelled prompt changes nothing.
+  var passkeyButton = document.getElementById("passkey-sign-in");
+
+  function withPasskey(autofill) {
+    authsignal.passkey.signIn({ action: config.action, autofill: autofill }).then(function (result) {
+      var data = result && result.data;
+      if (data && data.isVerified && data.token) return passkeySignIn(data);
+      if (result && result.error) fail(result.error);  // {}: an autofill request is already waiting
+      if (!autofill) offerInAutofill();
+    }, function (e) {
+      // AbortError: another passkey request took this one's place.
+      if (autofill || (e && e.name === "AbortError")) return;
+      fail("No passkey was used. Sign in with your email, or try the passkey again.");
+      offerInAutofill();
+    });
+  }
+
+  async function passkeySignIn(data) {
+    clearErrors();
+    busy("Signing in with your passkey…");
+    try {
+      signedIn(await post(config.passkeyUrl, { token: data.token, userId: data.userId }));
+    } catch (e) {
+      fail(e.message);
+      offerInAutofill();
+    }
+  }
+
+  function offerInAutofill() {
+    var pkc = window.PublicKeyCredential;
+    if (pkc && pkc.isConditionalMediationAvailable) {
+      pkc.isConditionalMediationAvailable().then(function (yes) { if (yes) withPasskey(true); });
+    }
+  }
+
+  if (config.passkeyUrl && passkeyButton && window.PublicKeyCredential) {
+    passkeyButton.hidden = false;
+    passkeyButton.addEventListener("click", function () {
+      clearErrors();
+      withPasskey(false);
+    });
+    offerInAutofill();
+  }
 })();

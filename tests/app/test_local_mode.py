@@ -38,7 +38,7 @@ def test_local_mode_starts_both_emulators_and_links_the_dev_inbox(local_app, ema
 
     page = user.page().get_data(as_text=True)
     started = user.post_json("/api/sign-in", {"email": email}).get_json()
-    authsignal_origin = f"http://127.0.0.1:{ports['LOCAL_AUTHSIGNAL_PORT']}"
+    authsignal_origin = f"http://localhost:{ports['LOCAL_AUTHSIGNAL_PORT']}"
 
     assert settings.cognito_endpoint_url == f"http://127.0.0.1:{ports['LOCAL_COGNITO_PORT']}"
     assert settings.authsignal_url == f"{authsignal_origin}/v1"
@@ -156,7 +156,7 @@ def test_the_readme_run_command_serves_the_demo(tmp_path):
     output = "".join(lines)
     assert "Local mode" in output
     assert f"http://127.0.0.1:{cognito_port}" in output
-    assert f"http://127.0.0.1:{authsignal_port}/_dev/inbox" in output
+    assert f"http://localhost:{authsignal_port}/_dev/inbox" in output
     assert page.status_code == 200 and "dev inbox" in page.text
     assert sdk.status_code == 200 and "launch" in sdk.text
 

@@ -57,7 +57,7 @@ def enter_code(popup, code):
 
 
 def signed_in_with(page, email, label):
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
     expect(page.locator("dt", has_text="Verified with").locator("xpath=following-sibling::dd[1]")).to_have_text(label)
 
 

@@ -89,7 +89,7 @@ def enter_code(page, code):
 
 
 def signed_in(page, email):
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
 
 
 def sign_out(page):

@@ -41,12 +41,12 @@ def test_sign_in_reload_and_sign_out(page, app_url, authsignal_emulator, email):
     send_code_in_ui(popup)
     enter_code(popup, latest_code(authsignal_emulator, email))
 
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
     expect(page.locator("code")).to_have_text(re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"))
     expect(page.get_by_text("Access token valid until")).to_be_visible()
 
     page.reload()
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
@@ -63,7 +63,7 @@ def test_a_wrong_code_before_the_right_one(page, app_url, authsignal_emulator, e
     expect(popup.get_by_role("alert")).to_have_text("That code is incorrect. 4 attempts left.")
     enter_code(popup, code)
 
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
 
 
 def test_a_dismissed_popup_says_cancelled_and_can_start_again(page, app_url, authsignal_emulator, email):
@@ -79,7 +79,7 @@ def test_a_dismissed_popup_says_cancelled_and_can_start_again(page, app_url, aut
     popup = start_sign_in(page, app_url, email)
     send_code_in_ui(popup)
     enter_code(popup, latest_code(authsignal_emulator, email))
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
 
 
 def test_a_failed_challenge_offers_to_try_again(page, app_url, authsignal_emulator, email):
@@ -96,4 +96,4 @@ def test_a_failed_challenge_offers_to_try_again(page, app_url, authsignal_emulat
     send_code_in_ui(popup)
     enter_code(popup, latest_code(authsignal_emulator, email))
 
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")

@@ -55,7 +55,7 @@ def test_redirect_mode_comes_back_signed_in(page, app_urls, authsignal_emulator,
 
     verify_in(page, authsignal_emulator, email)
 
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
     assert page.url == f"{app_urls['redirect']}/"
 
 
@@ -64,7 +64,7 @@ def test_window_mode_signs_in(page, app_urls, authsignal_emulator, email):
         start(page, app_urls["window"], email)
     verify_in(opened.value, authsignal_emulator, email)
 
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
 
 
 def test_a_closed_window_is_noticed_and_can_be_tried_again(page, app_urls, authsignal_emulator, email):
@@ -77,7 +77,7 @@ def test_a_closed_window_is_noticed_and_can_be_tried_again(page, app_urls, auths
         page.get_by_role("button", name="Try again").click()
     verify_in(reopened.value, authsignal_emulator, email)
 
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
 
 
 def test_a_blocked_window_falls_back_to_redirect_mode(page, app_urls, authsignal_emulator, email, callback_of):
@@ -87,5 +87,5 @@ def test_a_blocked_window_falls_back_to_redirect_mode(page, app_urls, authsignal
     page.wait_for_url(f"{authsignal_emulator.origin}/challenge?*")  # this tab, not a window
     verify_in(page, authsignal_emulator, email)
 
-    expect(page.get_by_role("heading")).to_have_text(f"Signed in as {email}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Signed in as {email}")
     assert page.url == f"{app_urls['window']}/"

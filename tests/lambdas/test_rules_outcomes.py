@@ -256,8 +256,9 @@ def test_a_silent_passkey_lookup_leaves_track_most_of_cognitos_budget(lambda_env
 
 
 def test_the_passkey_lookup_reads_the_real_endpoints_answer(lambda_env, user_id):
-    """Against the local Authsignal's GET /v1/challenges: none, then the
-    passkey challenge the Web SDK starts with the user's track token."""
+    """Against the local Authsignal's GET /v1/challenges: a passkey challenge
+    started but never verified is nothing to link (tracked with it, the
+    sign-in would fail); the verified one is linked in the browser tests."""
     import requests as http
 
     from lambdas.authsignal_client import authsignal_client
@@ -274,5 +275,48 @@ def test_the_passkey_lookup_reads_the_real_endpoints_answer(lambda_env, user_id)
     http.post(f"{lambda_env.base_url}/client/user-authenticators/passkey/authentication-options",
               json={"challengeId": started["challengeId"]}, headers=bearer, timeout=5).raise_for_status()
 
+    assert started["challengeId"]
     assert before is None
-    assert passkey_challenge_id(client, settings, user_id) == started["challengeId"]
+    assert passkey_challenge_id(client, settings, user_id) is None
+
+
+def test_a_passkey_link_authsignal_refuses_leaves_an_ordinary_challenge(lambda_env, monkeypatch, user_id):
+    """A challenge id the lookup listed but track refuses (already linked,
+    expired meanwhile) must not fail the sign-in: it goes on without it."""
+    from authsignal.client import ApiException
+
+    from lambdas import create_auth_challenge as create_module
+
+    monkeypatch.setattr(create_module, "passkey_challenge_id", lambda client, settings, sub: "stale-challenge")
+    real_track = AuthsignalClient.track
+    sent = []
+
+    def track(self, user, action, attributes=None):
+        sent.append(dict(attributes))
+        if "challengeId" in attributes:
+            raise ApiException("invalid_request", "challengeId has already been used by a track.", 400)
+        return real_track(self, user, action, attributes)
+
+    monkeypatch.setattr(AuthsignalClient, "track", track)
+
+    response = create(user_id)
+
+    assert [("challengeId" in attributes) for attributes in sent] == [True, False]
+    assert "url" in response["publicChallengeParameters"]
+    assert PASSKEY_CHALLENGE_ID not in response["privateChallengeParameters"]
+
+
+def test_an_authsignal_outage_while_linking_still_fails_create(lambda_env, monkeypatch, user_id):
+    from authsignal.client import ApiException
+
+    from lambdas import create_auth_challenge as create_module
+
+    monkeypatch.setattr(create_module, "passkey_challenge_id", lambda client, settings, sub: "challenge-1")
+
+    def track(self, user, action, attributes=None):
+        raise ApiException("server_error", "unavailable", 503)
+
+    monkeypatch.setattr(AuthsignalClient, "track", track)
+
+    with pytest.raises(ApiException):
+        create(user_id)

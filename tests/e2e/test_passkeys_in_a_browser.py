@@ -271,3 +271,57 @@ def _new_private_key() -> str:
     key = ec.generate_private_key(ec.SECP256R1())
     der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     return base64.b64encode(der).decode()
+
+
+# ----- after a password: the passkey as the second step, in the pre-built UI ------------
+PASSWORD = "Correct-Horse-7-battery"
+
+
+@pytest.fixture(scope="module")
+def localhost_authsignal():
+    """A tenant on http://localhost:<port> (the pre-built UI's page must be on
+    the relying party too), offering email codes and passkeys."""
+    from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
+
+    with AuthsignalEmulator(AuthsignalEmulatorConfig(methods=("EMAIL_OTP", "PASSKEY")), host="localhost") as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def password_app_origin(local_cognito, localhost_authsignal, web_sdk_path, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AUTHSIGNAL_URL", localhost_authsignal.base_url)
+        patch.setenv("AUTHSIGNAL_SECRET", localhost_authsignal.config.secret)
+        patch.setenv("SIGN_IN_FLOW", "password_mfa")
+        environ = {
+            **app_environ(local_cognito, localhost_authsignal, tmp_path_factory.mktemp("sessions")),
+            "SIGN_IN_FLOW": "password_mfa",
+        }
+        with BackgroundServer(create_app({"ENVIRON": environ})) as server:
+            yield server.origin.replace("127.0.0.1", "localhost")
+
+
+def test_after_a_password_a_passkey_is_the_second_step(page, password_app_origin, localhost_authsignal, email):
+    Authenticator(page)
+    page.goto(f"{password_app_origin}/sign-up")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    popup = page.frame_locator(POPUP)
+    send_code_in_ui(popup)
+    popup.get_by_label("Verification code").fill(latest_code(localhost_authsignal, email))
+    popup.get_by_role("button", name="Verify").click()
+    expect(heading(page)).to_have_text(f"Signed in as {email}")
+    add_passkey(page)
+    sign_out(page)
+    expect(page.get_by_role("button", name="Sign in with a passkey")).to_have_count(0)
+
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    popup.get_by_role("button", name="Use another method").click()
+    popup.get_by_role("button", name="Passkey").click()
+    popup.get_by_role("button", name="Use passkey").click()
+
+    expect(heading(page)).to_have_text(f"Signed in as {email}")
+    expect(verified_with(page)).to_have_text("Passkey")

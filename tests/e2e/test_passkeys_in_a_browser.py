@@ -325,3 +325,60 @@ def test_after_a_password_a_passkey_is_the_second_step(page, password_app_origin
 
     expect(heading(page)).to_have_text(f"Signed in as {email}")
     expect(verified_with(page)).to_have_text("Passkey")
+
+
+# ----- local mode, as `make run` serves it ----------------------------------------------
+@pytest.fixture(scope="module")
+def local_mode_origin(tmp_path_factory, web_sdk_path):
+    """The app in local mode (its own emulators, the local Authsignal on
+    localhost, PASSKEY among the default methods), served on localhost."""
+    import os
+
+    from tests.support.ports import free_port
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AUTHSIGNAL_URL", "AUTHSIGNAL_SECRET", "SIGN_IN_FLOW", "AUTHSIGNAL_REDIRECT_URL"):
+            patch.setenv(name, os.environ.get(name, ""))
+        app = create_app({"ENVIRON": {
+            "LOCAL_COGNITO_PORT": str(free_port()), "LOCAL_AUTHSIGNAL_PORT": str(free_port()),
+            "LOCAL_STATE_DIR": str(tmp_path_factory.mktemp("local-state")),
+        }})
+        with BackgroundServer(app) as server:
+            yield server.origin.replace("127.0.0.1", "localhost"), app.extensions["settings"].dev_inbox_url
+
+
+def test_local_mode_add_a_passkey_and_use_it_both_ways(page, local_mode_origin, email):
+    import requests
+
+    origin, inbox = local_mode_origin
+
+    def code():
+        return requests.get(f"{inbox}.json", params={"to": email}, timeout=5).json()[0]["code"]
+
+    def email_code_sign_in():
+        page.goto(f"{origin}/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        return page.frame_locator(POPUP)
+
+    Authenticator(page)
+    popup = email_code_sign_in()
+    send_code_in_ui(popup)
+    popup.get_by_label("Verification code").fill(code())
+    popup.get_by_role("button", name="Verify").click()
+    expect(heading(page)).to_have_text(f"Signed in as {email}")
+    add_passkey(page)
+    sign_out(page)
+
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(heading(page)).to_have_text(f"Signed in as {email}")
+    expect(verified_with(page)).to_have_text("Passkey")
+    sign_out(page)
+
+    # The pre-built UI offers it too, now that the user has one.
+    popup = email_code_sign_in()
+    popup.get_by_role("button", name="Use another method").click()
+    popup.get_by_role("button", name="Passkey").click()
+    popup.get_by_role("button", name="Use passkey").click()
+    expect(heading(page)).to_have_text(f"Signed in as {email}")
+    expect(verified_with(page)).to_have_text("Passkey")

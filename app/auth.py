@@ -16,11 +16,10 @@ from functools import partial
 
 from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
 
-from . import forms
+from . import forms, signed_in_page
 from .cognito import Challenge
 from .device import client_metadata
 from .errors import REFUSED_BY_RULES, START_AGAIN, AuthError, bad_input
-from .passkeys import passkeys_of
 from .sign_in_limits import sign_in_email_rate_limit, sign_in_rate_limit
 from .services import cognito, settings
 from .verification_method import verification_method
@@ -45,10 +44,7 @@ def index():
     if g.get("auth_problem"):
         messages.append(g.auth_problem)
     if user is not None:
-        passkeys, passkeys_problem = passkeys_of(user)
-        return render_template(
-            "signed_in.html", user=user, messages=messages, passkeys=passkeys, passkeys_problem=passkeys_problem,
-        )
+        return signed_in_page.page(user, messages)
     return render_template("sign_in.html", messages=messages)
 
 
@@ -186,8 +182,7 @@ def _next_step(email: str, result, idempotency_key: str | None = None):
             raise AuthError("sign_in_failed", f"Sign-in failed. {START_AGAIN}", 401)
     if not isinstance(result, Challenge):
         method_of = _allowed_by_rules if allowed else partial(verification_method, idempotency_key=idempotency_key)
-        start_signed_in_session(result, method_of)
-        return {"status": "signed_in", "redirect": url_for("auth.index")}
+        return signed_in_page.sign_in_answer(start_signed_in_session(result, method_of))
     _check_challenge_url(result.url)
     remember_challenge(email, result)
     return {"url": result.url}

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
-from . import forms
+from . import forms, signed_in_page
 from .cognito import Challenge
 from .device import client_metadata
 from .errors import REFUSED_BY_RULES, AuthError, bad_input
@@ -55,17 +55,6 @@ def address_for_passkeys() -> str | None:
         return None
     port = f":{address.port}" if address.port else ""
     return f"{request.scheme}://localhost{port}{request.path}"
-
-
-def passkeys_of(user) -> tuple[list | None, str | None]:
-    """The user's passkeys for the signed-in page, or a sentence saying why
-    they could not be listed; (None, None) when the app has no Authsignal secret."""
-    if not authsignal_api().configured:
-        return None, None
-    try:
-        return authsignal_api().passkeys(user.sub), None
-    except AuthError as error:
-        return [], error.message
 
 
 # ----- adding and removing (signed in) --------------------------------------------
@@ -126,8 +115,7 @@ def sign_in():
     result = cognito().answer_challenge(challenge, token, client_metadata())
     if isinstance(result, Challenge):
         raise AuthError("passkey_refused", PASSKEY_REFUSED, 401)
-    start_signed_in_session(result, _by_passkey)
-    return {"status": "signed_in", "redirect": url_for("auth.index")}
+    return signed_in_page.sign_in_answer(start_signed_in_session(result, _by_passkey))
 
 
 def _by_passkey(sub: str) -> str:

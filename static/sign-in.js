@@ -73,9 +73,19 @@
     return data;
   }
 
+  // Become the signed-in page from the answer itself: no reload, the URL
+  // made right without a history entry, the new session's CSRF token.
   function signedIn(answer) {
-    busy("Signed in. Loading…");
-    window.location.assign(answer.redirect);
+    if (!answer.html) return window.location.assign(answer.redirect);
+    document.getElementById("content").innerHTML = answer.html;
+    document.title = answer.title;
+    document.querySelector('meta[name="csrf-token"]').content = answer.csrfToken;
+    history.replaceState(null, "", answer.redirect);
+    if (document.getElementById("passkey-config")) {
+      var script = document.createElement("script");
+      script.src = config.passkeysScript;
+      document.body.appendChild(script);
+    }
   }
 
   // The server's answer to starting: signed in already (Authsignal's rules

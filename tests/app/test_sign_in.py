@@ -81,7 +81,9 @@ def test_a_full_sign_in(user, authsignal_emulator, local_cognito, email):
     page = user.page()
 
     assert confirmed.status_code == 200
-    assert confirmed.get_json() == {"status": "signed_in", "redirect": "/"}
+    answer = confirmed.get_json()
+    assert set(answer) == {"status", "redirect", "title", "html", "csrfToken"}
+    assert (answer["status"], answer["redirect"], answer["title"]) == ("signed_in", "/", "Signed in")
     assert after != before, "signing in must start a fresh session id"
     html = page.get_data(as_text=True)
     assert f"Signed in as {email}" in html
@@ -90,6 +92,23 @@ def test_a_full_sign_in(user, authsignal_emulator, local_cognito, email):
     cognito_user = cognito_client(local_cognito).get_user(AccessToken=access_token)
     sub = next(a["Value"] for a in cognito_user["UserAttributes"] if a["Name"] == "sub")
     assert f"<code>{sub}</code>" in html
+    # The page shows the answer's content without a reload: the same content, no token.
+    assert f"Signed in as {email}" in answer["html"] and f"<code>{sub}</code>" in answer["html"]
+    assert "eyJ" not in confirmed.get_data(as_text=True), "no token may reach the browser"
+
+
+def test_the_answers_csrf_token_is_the_new_sessions(user, authsignal_emulator, email):
+    """The swapped-in page posts its forms with the token of the session the
+    sign-in started (the one before it ended with it)."""
+    old_token = user.csrf
+    answer = sign_in(user, authsignal_emulator, email).get_json()
+
+    refused = user.client.post("/sign-out", data={"csrf_token": old_token})
+    signed_out = user.client.post("/sign-out", data={"csrf_token": answer["csrfToken"]})
+
+    assert refused.status_code == 400
+    assert signed_out.status_code == 303
+    assert "Signed in as" not in user.client.get("/").get_data(as_text=True)
 
 
 def test_an_existing_user_signs_in_again(user, authsignal_emulator, email):

@@ -4,7 +4,8 @@
 # Chromium, redis-server and nginx exist for the browser and production tests.
 # `make setup` also bundles the guide's SPA calls (tests/e2e/amplify_client/,
 # with aws-amplify and the Web SDK from node_modules) into build/ with esbuild,
-# for the test that runs them in a browser; build/ is never committed.
+# for the test that runs them in a browser, and minifies the app's own scripts
+# into build/static/ (what the app serves); build/ is never committed.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,8 +14,14 @@ BIN    := $(VENV)/bin
 .PHONY: setup run emulators test clean
 
 AMPLIFY_CLIENT := build/amplify-client.js
+# The app's own scripts, minified (served instead of static/*.js when newer).
+APP_SCRIPTS := build/static/sign-in.js build/static/passkeys.js
 
-setup: $(VENV)/.installed node_modules/.installed $(AMPLIFY_CLIENT)
+setup: $(VENV)/.installed node_modules/.installed $(AMPLIFY_CLIENT) $(APP_SCRIPTS)
+
+build/static/%.js: static/%.js node_modules/.installed
+	mkdir -p $(@D)
+	node_modules/.bin/esbuild $< --minify --target=es2020 --log-level=warning --outfile=$@
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

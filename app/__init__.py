@@ -10,13 +10,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dotenv import load_dotenv
-from flask import Flask, abort, jsonify, render_template, request, send_from_directory
+from flask import Flask, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .assets import WEB_SDK_DIR, init_assets
 from .authsignal_api import AuthsignalApi, SecretFromParameterStore
 from .cognito import CognitoAuth
 from .deadline import start_deadline
@@ -35,7 +36,6 @@ from .settings import ConfigurationError, Settings
 from .token_verifier import TokenVerifier
 
 ROOT = Path(__file__).resolve().parent.parent
-WEB_SDK_DIR = ROOT / "node_modules" / "@authsignal" / "browser" / "dist"
 #: Redis (sessions, rate limits) answers within this, or the page says it is unavailable.
 STORE_TIMEOUT_SECONDS = 1.0
 STORE_UNAVAILABLE = "Sign-in is unavailable right now: our session storage is not answering. Try again in a moment."
@@ -133,15 +133,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(password_reset.bp)
     app.register_blueprint(passkeys.bp)
     init_device_cookie(app)
+    init_assets(app)
     app.cli.add_command(check_config_command)
-
-    @app.get("/vendor/authsignal-browser.js")
-    def web_sdk():
-        """The Web SDK from node_modules (installed by `npm ci`, never committed)."""
-        if not (WEB_SDK_DIR / "index.min.js").is_file():
-            log.error("node_modules/@authsignal/browser is missing: run `npm ci` (or `make run`)")
-            abort(404)
-        return send_from_directory(WEB_SDK_DIR, "index.min.js", mimetype="text/javascript", max_age=3600)
 
     @app.context_processor
     def page_settings():

@@ -81,11 +81,12 @@
     document.title = answer.title;
     document.querySelector('meta[name="csrf-token"]').content = answer.csrfToken;
     history.replaceState(null, "", answer.redirect);
-    if (document.getElementById("passkey-config")) {
+    // The signed-in page's passkey script: fetched once the page shows.
+    if (document.getElementById("passkey-config")) setTimeout(function () {
       var script = document.createElement("script");
       script.src = config.passkeysScript;
       document.body.appendChild(script);
-    }
+    });
   }
 
   // The server's answer to starting: signed in already (Authsignal's rules

@@ -183,14 +183,47 @@ def test_a_bad_setting_stops_flask_run_with_one_line(settings, message):
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
-def test_the_page_ships_well_under_20_kb_of_gzipped_javascript(user, web_sdk_path):
+#: The sign-in page's JavaScript, the Web SDK included, gzip'd (level 9): the
+#: budget of the benchmark issue ("no more than today"), guarded here.
+JS_BUDGET_GZIP_BYTES = 16 * 1024
+
+
+def test_the_sign_in_page_ships_at_most_16_kib_of_gzipped_javascript(user, web_sdk_path):
+    """Every script the page loads counts; needs `make setup`'s minified build."""
+    import re
+
+    from app.assets import MINIFIED_DIR, script_folder
+
     page = user.page().get_data(as_text=True)
-    scripts = [path for path in ("/vendor/authsignal-browser.js", "/static/sign-in.js") if f'src="{path}"' in page]
+    scripts = re.findall(r'<script src="([^"]+)"', page)
 
-    sizes = [len(gzip.compress(user.client.get(path).get_data(), compresslevel=9)) for path in scripts]
+    sizes = {path: len(gzip.compress(user.client.get(path).get_data(), compresslevel=9)) for path in scripts}
 
-    assert len(scripts) == 2
-    assert sum(sizes) < 18 * 1024, sizes
+    assert set(scripts) == {"/vendor/authsignal-browser.js", "/assets/sign-in.js"}
+    assert script_folder("sign-in") == MINIFIED_DIR, "run `make setup`: it minifies static/*.js into build/static/"
+    assert sum(sizes.values()) <= JS_BUDGET_GZIP_BYTES, sizes
+
+
+def test_a_script_edited_since_setup_is_served_as_written(tmp_path, monkeypatch):
+    from app import assets
+
+    monkeypatch.setattr(assets, "SOURCE_DIR", tmp_path / "static")
+    monkeypatch.setattr(assets, "MINIFIED_DIR", tmp_path / "build")
+    for folder, when in (("build", 100), ("static", 200)):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "sign-in.js").write_text("x")
+        os.utime(tmp_path / folder / "sign-in.js", (when, when))
+
+    assert assets.script_folder("sign-in") == tmp_path / "static"
+    os.utime(tmp_path / "build" / "sign-in.js", (300, 300))
+    assert assets.script_folder("sign-in") == tmp_path / "build"
+
+
+def test_only_the_apps_own_scripts_are_served_as_assets(user):
+    assert user.client.get("/assets/sign-in.js").status_code == 200
+    assert user.client.get("/assets/passkeys.js").status_code == 200
+    assert user.client.get("/assets/..%2Fapp%2F__init__.js").status_code == 404
+    assert user.client.get("/assets/settings.js").status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,43 @@
+"""The pages' JavaScript: the Web SDK from node_modules (installed by `npm
+ci`, never committed), and the app's own scripts, minified by `make setup`
+(esbuild, into build/static/) when that has run and is newer than the source,
+else served as written. The page's weight is what the minified files weigh."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, abort, send_from_directory
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB_SDK_DIR = ROOT / "node_modules" / "@authsignal" / "browser" / "dist"
+SOURCE_DIR = ROOT / "static"
+MINIFIED_DIR = ROOT / "build" / "static"
+#: The app's own scripts (static/<name>.js).
+SCRIPTS = ("sign-in", "passkeys")
+log = logging.getLogger(__name__)
+
+
+def init_assets(app: Flask) -> None:
+    @app.get("/vendor/authsignal-browser.js")
+    def web_sdk():
+        if not (WEB_SDK_DIR / "index.min.js").is_file():
+            log.error("node_modules/@authsignal/browser is missing: run `npm ci` (or `make run`)")
+            abort(404)
+        return send_from_directory(WEB_SDK_DIR, "index.min.js", mimetype="text/javascript", max_age=3600)
+
+    @app.get("/assets/<name>.js")
+    def script(name: str):
+        if name not in SCRIPTS:
+            abort(404)
+        return send_from_directory(script_folder(name), f"{name}.js", mimetype="text/javascript")
+
+
+def script_folder(name: str) -> Path:
+    """Where ``<name>.js`` is served from: the minified build, unless it is
+    missing or older than the source (edited since `make setup`)."""
+    minified, source = MINIFIED_DIR / f"{name}.js", SOURCE_DIR / f"{name}.js"
+    if minified.is_file() and minified.stat().st_mtime >= source.stat().st_mtime:
+        return MINIFIED_DIR
+    return SOURCE_DIR

@@ -16,6 +16,8 @@ from emulators.background_server import BackgroundServer
 from tests.conftest import app_environ
 from tests.emulators.authsignal.helpers import latest_code, send_code_in_ui
 
+from .test_passkeys_in_a_browser import sign_in_with_email_code
+
 pytestmark = pytest.mark.browser
 POPUP = "#__authsignal-popup-iframe"
 #: Notes the moment the signed-in heading appears (performance.now()).
@@ -70,13 +72,7 @@ def test_a_sign_in_is_two_requests_and_no_reload(page, app_url, authsignal_emula
 def test_the_swapped_in_page_signs_out_and_adds_passkeys_as_the_loaded_one(page, app_url, authsignal_emulator,
                                                                              email):
     """Its forms carry the new session's CSRF token, and its passkey script runs."""
-    page.goto(app_url)
-    page.get_by_label("Email").fill(email)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    popup = page.frame_locator(POPUP)
-    send_code_in_ui(popup)
-    popup.get_by_label("Verification code").fill(latest_code(authsignal_emulator, email))
-    popup.get_by_role("button", name="Verify").click()
+    sign_in_with_email_code(page, app_url, authsignal_emulator, email)
 
     expect(page.get_by_role("button", name="Add a passkey")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()

@@ -55,3 +55,20 @@ def send_code_in_ui(ui) -> None:
     wait until it asks for the code: the email is in the inbox by then."""
     ui.get_by_role("button", name="Send code", exact=True).click()
     ui.get_by_label("Verification code").wait_for()
+
+
+def serve_sdk_page(page_html: str, web_sdk_path, **extra_pages: str):
+    """A stand-in for an app, on another origin than the local Authsignal:
+    ``/`` is ``page_html``, ``/sdk.js`` the unmodified Web SDK, and each of
+    ``extra_pages`` (name -> html) at ``/<name>``. A context manager yielding
+    the server (``.origin`` is http://127.0.0.1:<port>)."""
+    from flask import Flask, send_file
+
+    from emulators.background_server import BackgroundServer
+
+    app = Flask("sdk_page")
+    app.add_url_rule("/", "index", lambda: page_html)
+    app.add_url_rule("/sdk.js", "sdk", lambda: send_file(web_sdk_path, mimetype="text/javascript"))
+    for name, html in extra_pages.items():
+        app.add_url_rule(f"/{name}", name, lambda html=html: html)
+    return BackgroundServer(app)

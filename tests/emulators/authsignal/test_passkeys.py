@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 import requests
-from flask import Flask, send_file
 
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
 from emulators.authsignal.config import ConfigError
-from emulators.background_server import BackgroundServer
+
+from .helpers import serve_sdk_page
 
 pytestmark = pytest.mark.browser
 ACTION = "cognitoAuth"
@@ -37,10 +37,7 @@ APP_PAGE = """<!doctype html>
 
 @pytest.fixture(scope="module")
 def app_origin(web_sdk_path):
-    app = Flask("passkey_app")
-    app.add_url_rule("/", "index", lambda: APP_PAGE)
-    app.add_url_rule("/sdk.js", "sdk", lambda: send_file(web_sdk_path, mimetype="text/javascript"))
-    with BackgroundServer(app) as server:
+    with serve_sdk_page(APP_PAGE, web_sdk_path) as server:
         yield server.origin.replace("127.0.0.1", "localhost")
 
 

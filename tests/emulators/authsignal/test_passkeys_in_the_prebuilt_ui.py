@@ -13,16 +13,14 @@ from pathlib import Path
 import pytest
 import requests
 from authsignal import AuthsignalClient
-from flask import Flask, send_file
 from playwright.sync_api import expect
 
 import emulators.authsignal
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
 from emulators.authsignal.service import AuthsignalService
 from emulators.authsignal.store import Action, AuthsignalStore, Passkey
-from emulators.background_server import BackgroundServer
 
-from .helpers import latest_code, send_code_in_ui
+from .helpers import latest_code, send_code_in_ui, serve_sdk_page
 from .test_passkeys import authenticator  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
@@ -53,10 +51,7 @@ APP_PAGE = """<!doctype html>
 
 @pytest.fixture(scope="module")
 def app_origin(web_sdk_path):
-    app = Flask("passkey_ui_app")
-    app.add_url_rule("/", "index", lambda: APP_PAGE)
-    app.add_url_rule("/sdk.js", "sdk", lambda: send_file(web_sdk_path, mimetype="text/javascript"))
-    with BackgroundServer(app) as server:
+    with serve_sdk_page(APP_PAGE, web_sdk_path) as server:
         yield server.origin.replace("127.0.0.1", "localhost")
 
 

@@ -9,13 +9,11 @@ import time
 import pyotp
 import pytest
 from authsignal import AuthsignalClient
-from flask import Flask, send_file
 from playwright.sync_api import expect
 
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
-from emulators.background_server import BackgroundServer
 
-from .helpers import latest_code, send_code_in_ui, wrong_code
+from .helpers import latest_code, send_code_in_ui, serve_sdk_page, wrong_code
 
 pytestmark = pytest.mark.browser
 ACTION = "cognitoAuth"
@@ -37,11 +35,8 @@ APP_PAGE = """<!doctype html>
 @pytest.fixture(scope="module")
 def app_origin(web_sdk_path):
     """A stand-in for the app: another origin than the local Authsignal's."""
-    app = Flask("test_app")
-    app.add_url_rule("/", "index", lambda: APP_PAGE)
-    app.add_url_rule("/sdk.js", "sdk", lambda: send_file(web_sdk_path, mimetype="text/javascript"))
-    app.add_url_rule("/done", "done", lambda: "<!doctype html><title>Done</title><p>Back in the app</p>")
-    with BackgroundServer(app) as server:
+    done = "<!doctype html><title>Done</title><p>Back in the app</p>"
+    with serve_sdk_page(APP_PAGE, web_sdk_path, done=done) as server:
         yield server.origin
 
 

@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run emulators test clean
+.PHONY: setup run emulators test clean bench bench-smoke bench-setup
 
 AMPLIFY_CLIENT := build/amplify-client.js
 # The app's own scripts, minified (served instead of static/*.js when newer).
@@ -51,4 +51,36 @@ test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache build
+	rm -rf $(VENV) node_modules .pytest_cache build bench/node_modules bench/build
+
+# The benchmark (bench/, not part of `make test`): the guide's Amplify SPA and
+# this app side by side in Chromium, then under load, against the same
+# emulators; results in bench/results/. BENCH_RUNS, BENCH_CONCURRENCY,
+# BENCH_DURATION and BENCH_QUIET_WAIT tune it (see bench/__main__.py).
+# `make bench-smoke` is a short run for CI (under a minute once set up),
+# writing to a temporary folder and failing on any error.
+SPA_BUNDLE := bench/build/spa.js
+
+bench-setup: setup $(VENV)/.bench-installed bench/node_modules/.installed $(SPA_BUNDLE)
+	scripts/ensure-chromium
+	scripts/ensure-servers
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r bench/requirements.txt
+	touch $@
+
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund
+	touch $@
+
+$(SPA_BUNDLE): bench/spa/main.js bench/node_modules/.installed
+	mkdir -p $(@D)
+	bench/node_modules/.bin/esbuild bench/spa/main.js --bundle --minify --format=iife \
+		--platform=browser --target=es2020 --log-level=warning --outfile=$@
+
+bench: bench-setup
+	$(BIN)/python -m bench
+
+bench-smoke: bench-setup
+	out=$$(mktemp -d) && BENCH_RUNS=1 BENCH_CONCURRENCY=2 BENCH_DURATION=3 BENCH_QUIET_WAIT=0 BENCH_OUT=$$out \
+		$(BIN)/python -m bench --strict

@@ -1,0 +1,348 @@
+"""The guide's SPA and our Flask page, side by side in headless Chromium,
+signing in N times each against the same emulators.
+
+Nothing about either page is assumed: each run records what the page
+actually does, through the Chrome DevTools Protocol (every request the page's
+main frame makes, CORS preflights included, each with its frame and wall
+time) and through the DOM (the scripts it loaded, inline ones too). So when
+the app changes (a passkey autofill call on load, a confirm step without a
+full reload), the numbers change with it.
+
+One run: a fresh browser context (a first visit: empty cache, no preflight
+cache), load the page, type a new email, click **Sign in**, wait for the
+Authsignal pre-built UI in the Web SDK's popup (its **Send code** button
+visible), send the code, read it from the local Authsignal's dev inbox,
+type it, click **Verify**, wait for "Signed in as <email>" on the page.
+Clicks are timestamped inside the page (a capture-phase listener, so the time
+Playwright spends checking a button before clicking it is not counted); the
+ends are when Playwright sees the element, within one animation frame.
+Requests "per sign-in" are those the page made from the click to signed in,
+without the popup's own (its iframe's document, scripts and client API calls,
+the same for both sides and listed apart); those it made from navigation to
+the click (the page view itself) are counted apart too. Uncaught errors in a
+page are reported, not fatal: the sign-in still happened.
+
+The sides alternate (ABBA order) and one warm-up sign-in per side is not
+recorded, so neither side pays for the other's cold start.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import statistics
+import time
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import brotli
+import requests
+
+from .stack import Stack
+
+POPUP = "#__authsignal-popup-iframe"
+TIMEOUT_MS = 30_000
+#: What a CDN serving precompressed static assets sends: gzip -9, brotli -q 11.
+GZIP_LEVEL = 9
+BROTLI_QUALITY = 11
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Every frame (the popup's iframe too) reports each click, with the clicked
+#: element's text and its time (ms since the epoch, on the page's clock), to
+#: Python through a binding: it arrives even when the popup closes or the page
+#: reloads right after the click.
+CLICK_STAMP = """
+addEventListener("click", (event) => {
+  const at = performance.timeOrigin + performance.now();
+  const text = (event.target && event.target.textContent || "").trim();
+  if (window.__benchClick) window.__benchClick(text, at);
+}, true);
+"""
+INLINE_SCRIPTS = """() => [...document.scripts]
+  .filter(s => !s.src && (!s.type || /^(text|application)\\/(java|ecma)script$|^module$/i.test(s.type)))
+  .map(s => s.text)"""
+SIDES = {"spa": "the guide's SPA (aws-amplify + Web SDK)", "app": "our Flask app"}
+TIMINGS = ("load_ms", "popup_ms", "verify_to_signed_in_ms", "click_to_signed_in_ms")
+
+
+class BrowserBenchError(RuntimeError):
+    pass
+
+
+@dataclass
+class Run:
+    side: str
+    email: str
+    #: The page's own load event, from its navigation timing.
+    load_ms: float = 0.0
+    #: Click on Sign in -> the popup's Send code button visible.
+    popup_ms: float = 0.0
+    #: Click on Verify (in the popup) -> "Signed in as <email>" visible.
+    verify_to_signed_in_ms: float = 0.0
+    #: Click on Sign in -> "Signed in as <email>" visible (popup steps at machine speed).
+    click_to_signed_in_ms: float = 0.0
+    #: What the page made from the click to signed in: "METHOD who /path (detail)".
+    requests: list[str] = field(default_factory=list)
+    #: What the popup's iframe made in the same window (not counted above).
+    popup_requests: list[str] = field(default_factory=list)
+    #: What the page made from navigating to it until the click (a page view's own cost).
+    page_load_requests: list[str] = field(default_factory=list)
+    #: Uncaught errors in the page: reported, not fatal (the sign-in still counts).
+    page_errors: list[str] = field(default_factory=list)
+    #: URL -> "page load" or "after the click".
+    script_urls: dict[str, str] = field(default_factory=dict)
+    #: (when, text) of each inline script.
+    inline_scripts: list[tuple[str, str]] = field(default_factory=list)
+
+
+class NetworkLog:
+    """Every request of one page, from CDP's Network domain (which, unlike
+    Playwright's request events, also reports CORS preflights)."""
+
+    def __init__(self, context, page):
+        self.events: list[dict] = []
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.on("Network.requestWillBeSent", lambda event: self.events.append(event))
+        self.cdp.send("Network.enable")
+
+    def main_frame_id(self) -> str:
+        return self.cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
+
+    def between(self, start: float, end: float, frame_id: str, stack: Stack) -> tuple[list[str], list[str]]:
+        """(the page's requests, the popup's requests) with wall times in [start, end] (epoch s)."""
+        by_id = {event["requestId"]: event for event in self.events}
+        order = {event["requestId"]: index for index, event in enumerate(self.events)}
+        page, popup = [], []
+        for index, event in enumerate(self.events):
+            if not start <= event.get("wallTime", 0) <= end:
+                continue
+            frame = event.get("frameId")
+            initiator = event.get("initiator") or {}
+            position = (index, 1)
+            if frame is None and initiator.get("type") == "preflight":
+                # A preflight belongs to the frame of the request it clears, and
+                # goes on the wire just before it (CDP reports it just after).
+                cleared = initiator.get("requestId")
+                frame = (by_id.get(cleared) or {}).get("frameId")
+                position = (order.get(cleared, index), 0)
+            (page if frame == frame_id else popup).append((position, describe(event, by_id, stack)))
+        return [text for _, text in sorted(page)], [text for _, text in sorted(popup)]
+
+    def script_urls(self, frame_id: str, clicked: float) -> dict[str, str]:
+        """Each script the main frame requested (a cached one too): URL -> when
+        it was first asked for, "page load" or "after the click"."""
+        urls: dict[str, str] = {}
+        for event in self.events:
+            if event.get("type") == "Script" and event.get("frameId") == frame_id:
+                when = "page load" if event.get("wallTime", 0) < clicked else "after the click"
+                urls.setdefault(event["request"]["url"], when)
+        return urls
+
+
+def describe(event: dict, by_id: dict, stack: Stack) -> str:
+    request = event["request"]
+    parts = urlsplit(request["url"])
+    who = stack.urls.label(f"{parts.scheme}://{parts.netloc}")
+    text = f"{request['method']} {who} {parts.path or '/'}"
+    target = _header(request, "x-amz-target")
+    initiator = event.get("initiator") or {}
+    if target:
+        text += f" ({target.rpartition('.')[2]})"
+    elif initiator.get("type") == "preflight":
+        actual = by_id.get(initiator.get("requestId"))
+        cleared = _header(actual["request"], "x-amz-target") if actual else None
+        text += f" (preflight{' for ' + cleared.rpartition('.')[2] if cleared else ''})"
+    return text
+
+
+def _header(request: dict, name: str) -> str | None:
+    for key, value in (request.get("headers") or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _latest_code(stack: Stack, email: str) -> str:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        messages = requests.get(stack.urls.dev_inbox, params={"to": email}, timeout=5).json()
+        if messages:
+            return messages[0]["code"]
+        time.sleep(0.05)
+    raise BrowserBenchError(f"no code for {email} in the dev inbox")
+
+
+def sign_in_once(browser, stack: Stack, side: str, failures: Path) -> Run:
+    url = (stack.urls.spa if side == "spa" else stack.urls.app) + "/"
+    email = f"bench-{side}-{uuid.uuid4().hex[:12]}@example.com"
+    run = Run(side=side, email=email)
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    clicks: dict[str, float] = {}
+    context.expose_binding("__benchClick", lambda source, text, at: clicks.setdefault(text, at / 1000))
+    context.add_init_script(CLICK_STAMP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        network = NetworkLog(context, page)
+        page.goto(url, wait_until="load")
+        frame_id = network.main_frame_id()
+        run.load_ms = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+        inline = page.evaluate(INLINE_SCRIPTS)
+
+        page.get_by_label("Email", exact=True).fill(email)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        ui = page.frame_locator(POPUP)
+        ui.get_by_role("button", name="Send code", exact=True).wait_for(state="visible")
+        popup_visible = time.time()
+
+        ui.get_by_role("button", name="Send code", exact=True).click()
+        ui.get_by_label("Verification code").wait_for(state="visible")
+        ui.get_by_label("Verification code").fill(_latest_code(stack, email))
+        ui.get_by_role("button", name="Verify", exact=True).click()
+        page.get_by_text(f"Signed in as {email}").filter(visible=True).first.wait_for(state="visible")
+        signed_in = time.time()
+        clicked, verify_clicked = clicks["Sign in"], clicks["Verify"]
+
+        run.popup_ms = (popup_visible - clicked) * 1000
+        run.verify_to_signed_in_ms = (signed_in - verify_clicked) * 1000
+        run.click_to_signed_in_ms = (signed_in - clicked) * 1000
+        # The page may have been replaced by a new document (a full reload): its
+        # frame id stays the same, its scripts count too.
+        inline_after = [text for text in page.evaluate(INLINE_SCRIPTS) if text not in inline]
+        time.sleep(0.2)  # let CDP's last events arrive
+        run.requests, run.popup_requests = network.between(clicked, signed_in, frame_id, stack)
+        run.page_load_requests, _ = network.between(0, clicked, frame_id, stack)
+        run.page_errors = errors
+        run.script_urls = network.script_urls(frame_id, clicked)
+        run.inline_scripts = [("page load", text) for text in dict.fromkeys(inline)] + [
+            ("after the click", text) for text in dict.fromkeys(inline_after)]
+        return run
+    except Exception as error:
+        failures.mkdir(parents=True, exist_ok=True)
+        shot = failures / f"failed-{side}-{uuid.uuid4().hex[:6]}.png"
+        try:
+            page.screenshot(path=str(shot), full_page=True)
+        except Exception:
+            pass
+        raise BrowserBenchError(f"{side} sign-in failed ({error}); screenshot: {shot}") from error
+    finally:
+        context.close()
+
+
+def compressed_sizes(data: bytes) -> dict[str, int]:
+    return {
+        "raw": len(data),
+        "gzip": len(gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)),
+        "brotli": len(brotli.compress(data, quality=BROTLI_QUALITY, mode=brotli.MODE_TEXT)),
+    }
+
+
+def script_sizes(runs: list[Run], stack: Stack) -> list[dict]:
+    """Each script the page loaded in any run, fetched again and compressed as
+    a CDN would; inline scripts too."""
+    sizes = []
+    urls: dict[str, str] = {}
+    for run in runs:
+        for url, when in run.script_urls.items():
+            urls.setdefault(url, when)
+    for url, when in urls.items():
+        response = requests.get(url, timeout=10)
+        response.raise_for_status()
+        parts = urlsplit(url)
+        sizes.append({"script": f"{stack.urls.label(f'{parts.scheme}://{parts.netloc}')} {parts.path}",
+                      "when": when, **compressed_sizes(response.content)})
+    inline: dict[str, str] = {}
+    for run in runs:
+        for when, text in run.inline_scripts:
+            inline.setdefault(text, when)
+    for index, (text, when) in enumerate(inline.items()):
+        sizes.append({"script": f"inline script {index + 1}", "when": when, **compressed_sizes(text.encode())})
+    return sizes
+
+
+def summarize(runs: list[Run], stack: Stack) -> dict:
+    scripts = script_sizes(runs, stack)
+    sequences = Counter(tuple(run.requests) for run in runs)
+    typical, seen = sequences.most_common(1)[0]
+    return {
+        # Inline scripts are kept as their sizes (in "scripts"), not their text.
+        "runs": [asdict(run) | {"inline_scripts": len(run.inline_scripts)} for run in runs],
+        "median": {name: statistics.median(getattr(run, name) for run in runs) for name in TIMINGS}
+        | {"requests": statistics.median(len(run.requests) for run in runs),
+           "page_load_requests": statistics.median(len(run.page_load_requests) for run in runs)},
+        "requests": list(typical),
+        "requests_same_in_every_run": seen == len(runs),
+        "popup_requests": list(Counter(tuple(run.popup_requests) for run in runs).most_common(1)[0][0]),
+        "page_load_requests": list(Counter(tuple(run.page_load_requests) for run in runs).most_common(1)[0][0]),
+        "page_errors": sorted({error for run in runs for error in run.page_errors}),
+        "scripts": scripts,
+        "js": {kind: sum(script[kind] for script in scripts) for kind in ("raw", "gzip", "brotli")},
+        "js_at_page_load": {kind: sum(script[kind] for script in scripts if script["when"] == "page load")
+                            for kind in ("raw", "gzip", "brotli")},
+    }
+
+
+def run_side_by_side(stack: Stack, runs: int, failures: Path, warmups: int = 1, chromium: str | None = None,
+                     log=print) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium or shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        raise BrowserBenchError("no Chromium found (scripts/ensure-chromium installs Debian's)")
+    recorded: dict[str, list[Run]] = {side: [] for side in SIDES}
+    failed: dict[str, list[str]] = {side: [] for side in SIDES}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            version = browser.version
+            for index in range(warmups + runs):
+                order = ("spa", "app") if index % 2 == 0 else ("app", "spa")
+                for side in order:
+                    label = "warm-up" if index < warmups else f"run {index - warmups + 1}/{runs}"
+                    try:
+                        run = sign_in_once(browser, stack, side, failures)
+                    except BrowserBenchError as error:
+                        failed[side].append(str(error))
+                        log(f"  browser {label} {side}: FAILED {error}")
+                        continue
+                    if index >= warmups:
+                        recorded[side].append(run)
+                    log(f"  browser {label} {side}: click->signed in {run.click_to_signed_in_ms:.0f} ms, "
+                        f"{len(run.requests)} requests")
+        finally:
+            browser.close()
+    for side, side_runs in recorded.items():
+        if not side_runs:
+            raise BrowserBenchError(f"no {side} sign-in succeeded in the browser: {failed[side][:2]}")
+    sides = {side: summarize(side_runs, stack) | {"failures": failed[side]} for side, side_runs in recorded.items()}
+    ratio = {
+        name: _ratio(sides["app"]["median"][name], sides["spa"]["median"][name])
+        for name in (*TIMINGS, "requests", "page_load_requests")
+    } | {kind: _ratio(sides["app"]["js"][kind], sides["spa"]["js"][kind]) for kind in ("raw", "gzip", "brotli")
+         } | {f"{kind} at page load": _ratio(sides["app"]["js_at_page_load"][kind], sides["spa"]["js_at_page_load"][kind])
+              for kind in ("raw", "gzip", "brotli")}
+    return {
+        "chromium": version,
+        "runs": runs,
+        "warmups": warmups,
+        "gzip_level": GZIP_LEVEL,
+        "brotli_quality": BROTLI_QUALITY,
+        "sides": sides,
+        "ratio_app_to_spa": ratio,
+    }
+
+
+def _ratio(ours: float, theirs: float) -> float | None:
+    return ours / theirs if theirs else None

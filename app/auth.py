@@ -12,7 +12,6 @@ itself and no popup opens.
 from __future__ import annotations
 
 import re
-from functools import partial
 
 from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
 
@@ -22,7 +21,7 @@ from .device import client_metadata
 from .errors import REFUSED_BY_RULES, START_AGAIN, AuthError, bad_input
 from .sign_in_limits import sign_in_email_rate_limit, sign_in_rate_limit
 from .services import cognito, settings
-from .verification_method import verification_method
+from .signed_in_page import ALLOWED_BY_RULES, SignedInExtras
 from .user_session import (
     current_user,
     discard_pending_sign_in,
@@ -109,6 +108,7 @@ def _answer(token: str):
     pending = take_pending_sign_in()
     if pending is None:
         raise AuthError("no_sign_in", "There is no sign-in in progress.", 409)
+    extras = SignedInExtras(pending.challenge.username, pending.challenge.idempotency_key)
     try:
         result = cognito().answer_challenge(pending.challenge, token, client_metadata())
     except AuthError as error:
@@ -121,7 +121,7 @@ def _answer(token: str):
         remember_challenge(pending.email, result)
         error = AuthError("wrong_answer", "The verification did not succeed. Try again.", 422, start_again=False)
         return error.body(url=result.url), error.status
-    return _next_step(pending.email, result, pending.challenge.idempotency_key)
+    return _next_step(pending.email, result, extras)
 
 
 @bp.get("/auth/callback")
@@ -138,10 +138,11 @@ def callback():
         raise AuthError(
             "no_sign_in", f"This sign-in is already over, or was not started in this browser. {START_AGAIN}", 409
         )
+    extras = SignedInExtras(pending.challenge.username, pending.challenge.idempotency_key)
     result = cognito().answer_challenge(pending.challenge, token, client_metadata())
     if isinstance(result, Challenge) and result.needs_the_user:
         raise AuthError("wrong_answer", f"The verification did not succeed. {START_AGAIN}", 422)
-    _next_step(pending.email, result, pending.challenge.idempotency_key)
+    _next_step(pending.email, result, extras)
     return redirect(url_for("auth.index"), code=303)
 
 
@@ -168,28 +169,24 @@ def _start_passwordless_sign_in(email: str) -> Challenge:
         raise _too_many_new_users(budget) from None
 
 
-def _next_step(email: str, result, idempotency_key: str | None = None):
+def _next_step(email: str, result, extras: SignedInExtras | None = None):
     """Signed in; blocked by Authsignal's rules; allowed by them (the server
     answers with the track token, which never reaches the browser); or the
-    popup's URL for the browser. ``idempotency_key`` is the answered
-    challenge's, to say which method the user passed it with."""
+    popup's URL for the browser. ``extras`` were started with the answered
+    challenge (the method it was passed with, the user's passkeys)."""
     if isinstance(result, Challenge) and result.blocked:
         raise REFUSED_BY_RULES[result.state]
-    allowed = isinstance(result, Challenge) and result.allowed
-    if allowed:
+    if isinstance(result, Challenge) and result.allowed:
+        extras = SignedInExtras(result.username, method=ALLOWED_BY_RULES)
         result = cognito().answer_challenge(result, result.track_token, client_metadata())
         if isinstance(result, Challenge):
             raise AuthError("sign_in_failed", f"Sign-in failed. {START_AGAIN}", 401)
     if not isinstance(result, Challenge):
-        method_of = _allowed_by_rules if allowed else partial(verification_method, idempotency_key=idempotency_key)
-        return signed_in_page.sign_in_answer(start_signed_in_session(result, method_of))
+        extras = extras or SignedInExtras(None)
+        return signed_in_page.sign_in_answer(start_signed_in_session(result, extras.method_of), extras)
     _check_challenge_url(result.url)
     remember_challenge(email, result)
     return {"url": result.url}
-
-
-def _allowed_by_rules(sub: str) -> str:
-    return "ALLOW"
 
 
 def _too_many_new_users(budget) -> AuthError:

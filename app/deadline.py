@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import current_app, g, has_app_context
@@ -50,6 +50,24 @@ def run_within_deadline(function, *args, **kwargs):
     except FutureTimeout:
         future.cancel()
         current_app.logger.warning("An upstream call overran the request's deadline")
+        raise DeadlineExceeded() from None
+
+
+def start_call(function, *args, **kwargs) -> Future:
+    """Start an upstream call now, to take its result later with
+    :func:`call_result`: for calls whose answers are needed only after
+    another one ends. The function runs outside the app context."""
+    return _executor().submit(function, *args, **kwargs)
+
+
+def call_result(future: Future):
+    """The started call's result (or its exception), waited for no longer
+    than the request's deadline allows."""
+    remaining = remaining_seconds()
+    try:
+        return future.result(timeout=None if remaining is None else max(remaining, 0.0))
+    except FutureTimeout:
+        future.cancel()
         raise DeadlineExceeded() from None
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from . import forms, signed_in_page
+from .authsignal_api import PASSKEY
 from .cognito import Challenge
 from .device import client_metadata
 from .errors import REFUSED_BY_RULES, AuthError, bad_input
@@ -104,6 +105,7 @@ def sign_in():
     if not isinstance(user_id, str) or not _USER_ID.match(user_id):
         raise bad_input("userId must be the user id of the passkey sign-in.")
     discard_pending_sign_in()
+    extras = signed_in_page.SignedInExtras(user_id, method=PASSKEY)
     try:
         challenge = cognito().start_sign_in(user_id)
     except AuthError as error:
@@ -115,9 +117,5 @@ def sign_in():
     result = cognito().answer_challenge(challenge, token, client_metadata())
     if isinstance(result, Challenge):
         raise AuthError("passkey_refused", PASSKEY_REFUSED, 401)
-    return signed_in_page.sign_in_answer(start_signed_in_session(result, _by_passkey))
-
-
-def _by_passkey(sub: str) -> str:
-    return "PASSKEY"
+    return signed_in_page.sign_in_answer(start_signed_in_session(result, extras.method_of), extras)
 

@@ -5,6 +5,7 @@ tests/e2e/test_passkeys_in_a_browser.py)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -302,3 +303,58 @@ def test_the_page_may_call_authsignal_and_let_its_ui_use_passkeys(client, authsi
     policy = response.headers["Permissions-Policy"]
     assert f'publickey-credentials-get=(self "{authsignal_emulator.origin}")' in policy
     assert f'publickey-credentials-create=(self "{authsignal_emulator.origin}")' in policy
+
+
+# ----- the signed-in page's Authsignal calls, alongside Cognito's -------------------------
+class Recording:
+    """Delegates to ``real``, noting when the named methods start and end."""
+
+    def __init__(self, real, events: list, name: str, pause: float = 0.0):
+        self._real, self._events, self._name, self._pause = real, events, name, pause
+
+    def __getattr__(self, attribute):
+        value = getattr(self._real, attribute)
+        if not callable(value) or attribute not in ("answer_challenge", "passkeys", "verification_method"):
+            return value
+
+        def recorded(*args, **kwargs):
+            self._events.append(f"{attribute} starts")
+            time.sleep(self._pause)
+            try:
+                return value(*args, **kwargs)
+            finally:
+                self._events.append(f"{attribute} ends")
+
+        return recorded
+
+
+def test_a_confirm_asks_authsignal_while_cognito_checks_the_answer(make_app, authsignal_emulator, email):
+    """The method and the passkeys are asked as soon as the user id is known,
+    not after Cognito's answer: the sign-in waits for one round trip, not three.
+    (``events`` is appended to from two threads: list.append is atomic.)"""
+    events: list[str] = []
+    app = make_app()
+    app.extensions["cognito_auth"] = Recording(app.extensions["cognito_auth"], events, "cognito", pause=0.3)
+    app.extensions["authsignal_api"] = Recording(app.extensions["authsignal_api"], events, "authsignal")
+    user = Browserless(app.test_client())
+
+    confirmed = sign_in(user, authsignal_emulator, email)
+
+    assert confirmed.status_code == 200
+    answered = events.index("answer_challenge ends")
+    assert events.index("passkeys starts") < answered
+    assert events.index("verification_method starts") < answered
+    assert "Verified with" in confirmed.get_json()["html"] and "Email code" in confirmed.get_json()["html"]
+    assert "No passkeys yet." in confirmed.get_json()["html"]
+
+
+def test_a_failed_sign_in_shows_nothing_asked_in_advance(make_app, authsignal_emulator, email):
+    """A wrong answer: what was asked of Authsignal meanwhile is dropped."""
+    user = Browserless(make_app().test_client())
+    user.post_json("/api/sign-in", {"email": email})
+
+    response = user.post_json("/api/confirm", {"token": "not.the.right.token"})
+
+    assert response.status_code == 422
+    assert set(response.get_json()) >= {"error", "message", "url"}
+    assert "html" not in response.get_json()

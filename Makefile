@@ -15,7 +15,7 @@ BIN    := $(VENV)/bin
 
 AMPLIFY_CLIENT := build/amplify-client.js
 # The app's own scripts, minified (served instead of static/*.js when newer).
-APP_SCRIPTS := build/static/sign-in.js build/static/passkeys.js
+APP_SCRIPTS := build/static/sign-in.js build/static/sign-in-modes.js build/static/passkeys.js
 
 setup: $(VENV)/.installed node_modules/.installed $(AMPLIFY_CLIENT) $(APP_SCRIPTS)
 

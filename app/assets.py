@@ -1,21 +1,26 @@
 """The pages' JavaScript: the Web SDK from node_modules (installed by `npm
 ci`, never committed), and the app's own scripts, minified by `make setup`
 (esbuild, into build/static/) when that has run and is newer than the source,
-else served as written. The page's weight is what the minified files weigh."""
+else served as written. The sign-in page's script comes with the Web SDK in
+front of it, as one download (one request, and gzip's dictionary shared)."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from flask import Flask, abort, send_from_directory
+from functools import lru_cache
+
+from flask import Flask, Response, abort, request, send_from_directory
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_SDK_DIR = ROOT / "node_modules" / "@authsignal" / "browser" / "dist"
 SOURCE_DIR = ROOT / "static"
 MINIFIED_DIR = ROOT / "build" / "static"
 #: The app's own scripts (static/<name>.js).
-SCRIPTS = ("sign-in", "passkeys")
+SCRIPTS = ("sign-in", "sign-in-modes", "passkeys")
+#: Served with the Web SDK in front of them.
+WITH_WEB_SDK = ("sign-in",)
 log = logging.getLogger(__name__)
 
 
@@ -31,7 +36,15 @@ def init_assets(app: Flask) -> None:
     def script(name: str):
         if name not in SCRIPTS:
             abort(404)
-        return send_from_directory(script_folder(name), f"{name}.js", mimetype="text/javascript")
+        if name not in WITH_WEB_SDK:
+            return send_from_directory(script_folder(name), f"{name}.js", mimetype="text/javascript")
+        sdk, own = WEB_SDK_DIR / "index.min.js", script_folder(name) / f"{name}.js"
+        if not sdk.is_file():
+            log.error("node_modules/@authsignal/browser is missing: run `npm ci` (or `make run`)")
+            abort(404)
+        response = Response(_bundle(sdk, sdk.stat().st_mtime, own, own.stat().st_mtime), mimetype="text/javascript")
+        response.add_etag()
+        return response.make_conditional(request)
 
 
 def script_folder(name: str) -> Path:
@@ -41,3 +54,9 @@ def script_folder(name: str) -> Path:
     if minified.is_file() and minified.stat().st_mtime >= source.stat().st_mtime:
         return MINIFIED_DIR
     return SOURCE_DIR
+
+
+@lru_cache(maxsize=4)
+def _bundle(sdk: Path, sdk_mtime: float, own: Path, own_mtime: float) -> bytes:
+    """The Web SDK, then the app's script (kept while neither file changes)."""
+    return sdk.read_bytes() + b"\n" + own.read_bytes()

@@ -96,11 +96,13 @@
     await challenge(answer.url);
   }
 
+  // Window and redirect mode live in sign-in-modes.js, loaded only for them.
   async function challenge(url) {
-    if (config.uiMode === "redirect") return redirectTo(url);
+    var modes = window.signInModes;
+    if (config.uiMode === "redirect") return modes.redirect(authsignal, busy, url);
     busy(config.uiMode === "window" ? "Complete the verification in the new window…"
                                     : "Complete the verification in the pop-up…");
-    var result = config.uiMode === "window" ? await inWindow(url)
+    var result = config.uiMode === "window" ? await modes.window(authsignal, busy, url)
                                             : await authsignal.launch(url, { mode: "popup" });
     if (!result) return;  // redirecting instead
     if (!result.token) {
@@ -115,41 +117,6 @@
       return;
     }
     await confirm(result.token);
-  }
-
-  // Redirect mode: the pre-built UI brings the browser back to /auth/callback.
-  function redirectTo(url) {
-    busy("Taking you to the verification…");
-    authsignal.launch(url, { mode: "redirect" });
-    return null;
-  }
-
-  // Window mode. The Web SDK never resolves when the user closes its window,
-  // so keep the window it opens and notice that; a window the browser blocks
-  // falls back to redirect mode.
-  function inWindow(url) {
-    var opened = null;
-    var open = window.open;
-    window.open = function () { opened = open.apply(window, arguments); return opened; };
-    var launched;
-    try {
-      launched = authsignal.launch(url, { mode: "window" });
-    } catch (e) {
-      opened = null;
-    } finally {
-      window.open = open;
-    }
-    if (!opened) {
-      busy("Your browser blocked the sign-in window, so the verification opens in this tab…");
-      return redirectTo(url);
-    }
-    var closed = new Promise(function (resolve) {
-      var timer = setInterval(function () {
-        if (opened.closed) { clearInterval(timer); resolve({}); }
-      }, 400);
-      launched.then(function () { clearInterval(timer); });
-    });
-    return Promise.race([launched, closed]);
   }
 
   async function confirm(token) {

@@ -184,12 +184,14 @@ def test_a_bad_setting_stops_flask_run_with_one_line(settings, message):
 
 
 #: The sign-in page's JavaScript, the Web SDK included, gzip'd (level 9): the
-#: budget of the benchmark issue ("no more than today"), guarded here.
-JS_BUDGET_GZIP_BYTES = 16 * 1024
+#: budget of the benchmark issue ("no more than today", 16 kB as the benchmark
+#: reports it), guarded here.
+JS_BUDGET_GZIP_BYTES = 16_000
 
 
-def test_the_sign_in_page_ships_at_most_16_kib_of_gzipped_javascript(user, web_sdk_path):
-    """Every script the page loads counts; needs `make setup`'s minified build."""
+def test_the_sign_in_page_ships_at_most_16_kb_of_gzipped_javascript(user, web_sdk_path):
+    """Every script the page loads counts, the Web SDK included; needs `make
+    setup`'s minified build."""
     import re
 
     from app.assets import MINIFIED_DIR, script_folder
@@ -199,7 +201,7 @@ def test_the_sign_in_page_ships_at_most_16_kib_of_gzipped_javascript(user, web_s
 
     sizes = {path: len(gzip.compress(user.client.get(path).get_data(), compresslevel=9)) for path in scripts}
 
-    assert set(scripts) == {"/vendor/authsignal-browser.js", "/assets/sign-in.js"}
+    assert scripts == ["/assets/sign-in.js"]  # the Web SDK is in front of the page's own script
     assert script_folder("sign-in") == MINIFIED_DIR, "run `make setup`: it minifies static/*.js into build/static/"
     assert sum(sizes.values()) <= JS_BUDGET_GZIP_BYTES, sizes
 
@@ -219,9 +221,29 @@ def test_a_script_edited_since_setup_is_served_as_written(tmp_path, monkeypatch)
     assert assets.script_folder("sign-in") == tmp_path / "build"
 
 
+def test_the_sign_in_bundle_is_the_web_sdk_then_the_pages_script_and_revalidates(user, web_sdk_path):
+    from app.assets import MINIFIED_DIR
+
+    first = user.client.get("/assets/sign-in.js")
+    again = user.client.get("/assets/sign-in.js", headers={"If-None-Match": first.headers["ETag"]})
+
+    assert first.get_data() == web_sdk_path.read_bytes() + b"\n" + (MINIFIED_DIR / "sign-in.js").read_bytes()
+    assert first.mimetype == "text/javascript"
+    assert again.status_code == 304
+
+
+def test_the_window_and_redirect_modes_script_loads_only_for_them(make_app):
+    popup = make_app().test_client().get("/").get_data(as_text=True)
+    window = make_app(environ={"AUTHSIGNAL_UI_MODE": "window"}).test_client().get("/").get_data(as_text=True)
+
+    assert "/assets/sign-in-modes.js" not in popup
+    assert '<script src="/assets/sign-in-modes.js"></script>' in window
+
+
 def test_only_the_apps_own_scripts_are_served_as_assets(user):
     assert user.client.get("/assets/sign-in.js").status_code == 200
     assert user.client.get("/assets/passkeys.js").status_code == 200
+    assert user.client.get("/assets/sign-in-modes.js").status_code == 200
     assert user.client.get("/assets/..%2Fapp%2F__init__.js").status_code == 404
     assert user.client.get("/assets/settings.js").status_code == 404
 

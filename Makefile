@@ -11,7 +11,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup run emulators test clean bench bench-smoke bench-setup
+.PHONY: setup run emulators test clean bench bench-smoke bench-setup bench-profile
 
 AMPLIFY_CLIENT := build/amplify-client.js
 # The app's own scripts, minified (served instead of static/*.js when newer).
@@ -80,6 +80,10 @@ $(SPA_BUNDLE): bench/spa/main.js bench/node_modules/.installed
 
 bench: bench-setup
 	$(BIN)/python -m bench
+
+# Where the app's CPU per sign-in goes, by package: bench/results/profile.md.
+bench-profile: setup
+	$(BIN)/python -m bench.profile_app
 
 bench-smoke: bench-setup
 	out=$$(mktemp -d) && BENCH_RUNS=1 BENCH_CONCURRENCY=2 BENCH_DURATION=3 BENCH_QUIET_WAIT=0 BENCH_OUT=$$out \

@@ -86,5 +86,5 @@ bench-profile: setup
 	$(BIN)/python -m bench.profile_app
 
 bench-smoke: bench-setup
-	out=$$(mktemp -d) && BENCH_RUNS=1 BENCH_CONCURRENCY=2 BENCH_DURATION=3 BENCH_QUIET_WAIT=0 BENCH_OUT=$$out \
+	out=$$(mktemp -d) && BENCH_RUNS=1 BENCH_LATENCY_MS=0 BENCH_CONCURRENCY=2 BENCH_DURATION=3 BENCH_QUIET_WAIT=0 BENCH_OUT=$$out \
 		$(BIN)/python -m bench --strict

@@ -9,11 +9,17 @@ all of that against the same emulators, so the trade is a number, not a claim
 depend on the machine.
 
 Steps: start the stack (bench/stack.py), warm it up, sign in N times per side
-in headless Chromium (bench/browser_side_by_side.py), run the load levels
+in headless Chromium, once per added browser latency
+(bench/browser_side_by_side.py), run the load levels
 (bench/load.py), then write Markdown, JSON and PNG charts (bench/report.py).
 
 Settings (environment, or the options of the same name):
   BENCH_RUNS         browser sign-ins per side (default 5)
+  BENCH_LATENCY_MS   comma-separated round-trip latencies (ms) added to every
+                     request of the page, one browser side-by-side each
+                     (default 0,40: locally a round trip is free, on a real
+                     network the browser is tens of ms from the app and from
+                     Cognito, while the app is a few ms from Cognito)
   BENCH_CONCURRENCY  comma-separated virtual users per load level (default 1,10,50,200)
   BENCH_DURATION     seconds per load level and flow (default 20)
   BENCH_QUIET_WAIT   at most this many seconds to wait, before the browser runs
@@ -38,7 +44,7 @@ from . import browser_side_by_side, load, report
 from .stack import ROOT, Stack, StackError, wait_until_quiet
 
 DEFAULTS = {
-    "runs": "5", "concurrency": "1,10,50,200", "duration": "20", "quiet_wait": "60",
+    "runs": "5", "latency_ms": "0,40", "concurrency": "1,10,50,200", "duration": "20", "quiet_wait": "60",
     "out": str(ROOT / "bench" / "results"),
 }
 
@@ -49,6 +55,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=int(env("runs")), help="browser sign-ins per side")
+    parser.add_argument("--latency-ms", default=env("latency_ms"),
+                        help="comma-separated browser round-trip latencies (ms) to add, one side-by-side each")
     parser.add_argument("--concurrency", default=env("concurrency"), help="comma-separated virtual users per level")
     parser.add_argument("--duration", type=float, default=float(env("duration")), help="seconds per load level")
     parser.add_argument("--quiet-wait", type=float, default=float(env("quiet_wait")),
@@ -60,6 +68,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.concurrency = [int(part) for part in str(args.concurrency).split(",") if part.strip()]
     except ValueError:
         parser.error(f"--concurrency {args.concurrency!r}: expected comma-separated whole numbers")
+    try:
+        args.latency_ms = [float(part) for part in str(args.latency_ms).split(",") if part.strip()]
+    except ValueError:
+        parser.error(f"--latency-ms {args.latency_ms!r}: expected comma-separated numbers of ms")
+    if not args.latency_ms or min(args.latency_ms) < 0:
+        parser.error("--latency-ms: give at least one latency, none negative")
     if args.runs < 1 or not args.concurrency or min(args.concurrency) < 1 or args.duration <= 0:
         parser.error("runs, each concurrency and the duration must be positive")
     if args.quiet_wait < 0:
@@ -77,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     settings = {
         "BENCH_RUNS": args.runs,
+        "BENCH_LATENCY_MS": ",".join(f"{latency:g}" for latency in args.latency_ms),
         "BENCH_CONCURRENCY": ",".join(map(str, args.concurrency)),
         "BENCH_DURATION": args.duration,
         "BENCH_QUIET_WAIT": args.quiet_wait,
@@ -90,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             load.warm_up(stack)
             if args.quiet_wait:
                 wait_until_quiet(args.quiet_wait)
-            log(f"browser: {args.runs} sign-in(s) per side, after one warm-up each")
-            browser = browser_side_by_side.run_side_by_side(stack, args.runs, failures=args.out / "failures", log=log)
+            browser = browser_side_by_side.run_latencies(stack, args.runs, args.latency_ms,
+                                                         failures=args.out / "failures", log=log)
             log(f"load: {settings['BENCH_CONCURRENCY']} virtual users, {args.duration:g} s per level and flow")
             levels = load.run_load(stack, args.concurrency, args.duration, quiet_wait=args.quiet_wait, log=log)
             server = {"gunicorn": " ".join(Path(part).name if part.startswith("/") else part

@@ -24,6 +24,20 @@ page are reported, not fatal: the sign-in still happened.
 
 The sides alternate (ABBA order) and one warm-up sign-in per side is not
 recorded, so neither side pays for the other's cold start.
+
+Locally a round trip costs about a millisecond, so a page's extra requests
+are free here and cost a round trip each on a real network. So the whole
+side-by-side runs once per added browser latency (``BENCH_LATENCY_MS``),
+with Chromium's network emulation on the page's target before it navigates.
+Measured (each request's duration, sent -> finished, from CDP, is kept): it
+delays the document, scripts, the app's API calls, the SPA's Cognito calls
+and the popup's iframe (in the page's process here: 127.0.0.1 is one site),
+but not CORS preflights (made inside the network service), and it holds each
+response until ``latency`` after the request was sent, so a request that
+takes longer than that on the server is not delayed further (a floor, not
+an addition). Both make it understate a real network, the SPA's more.
+Only the browser is delayed: the app's own calls to Cognito stay local, as
+they stay inside AWS's region in production.
 """
 
 from __future__ import annotations
@@ -73,6 +87,10 @@ INLINE_SCRIPTS = """() => [...document.scripts]
   .map(s => s.text)"""
 SIDES = {"spa": "the guide's SPA (aws-amplify + Web SDK)", "app": "our Flask app"}
 TIMINGS = ("load_ms", "popup_ms", "verify_to_signed_in_ms", "click_to_signed_in_ms")
+#: Medians of request durations (sent -> finished), over all runs: the page's
+#: requests after the click apart from CORS preflights, the preflights (which
+#: Chromium's network emulation does not delay), the popup's requests.
+REQUEST_TIMINGS = ("request_ms", "preflight_ms", "popup_request_ms")
 
 
 class BrowserBenchError(RuntimeError):
@@ -95,6 +113,11 @@ class Run:
     requests: list[str] = field(default_factory=list)
     #: What the popup's iframe made in the same window (not counted above).
     popup_requests: list[str] = field(default_factory=list)
+    #: How long each of ``requests`` took, sent -> finished (ms; None if it never
+    #: finished): what added latency shows in. A request's own time includes its preflight's.
+    request_ms: list[float | None] = field(default_factory=list)
+    #: The same for ``popup_requests``.
+    popup_request_ms: list[float | None] = field(default_factory=list)
     #: What the page made from navigating to it until the click (a page view's own cost).
     page_load_requests: list[str] = field(default_factory=list)
     #: Uncaught errors in the page: reported, not fatal (the sign-in still counts).
@@ -111,15 +134,43 @@ class NetworkLog:
 
     def __init__(self, context, page):
         self.events: list[dict] = []
+        #: requestId -> CDP's monotonic timestamp (s) of its end (finished or failed).
+        self.ended: dict[str, float] = {}
         self.cdp = context.new_cdp_session(page)
         self.cdp.on("Network.requestWillBeSent", lambda event: self.events.append(event))
+        for name in ("Network.loadingFinished", "Network.loadingFailed"):
+            self.cdp.on(name, lambda event: self.ended.setdefault(event["requestId"], event["timestamp"]))
         self.cdp.send("Network.enable")
+
+    def emulate_latency(self, latency_ms: float) -> None:
+        """Add ``latency_ms`` to every request of this page's target, before
+        it navigates (0 leaves the network as it is). Throughput is not limited:
+        only round trips are at stake here."""
+        if latency_ms:
+            self.cdp.send("Network.emulateNetworkConditions", {
+                "offline": False, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": -1,
+            })
 
     def main_frame_id(self) -> str:
         return self.cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
 
     def between(self, start: float, end: float, frame_id: str, stack: Stack) -> tuple[list[str], list[str]]:
         """(the page's requests, the popup's requests) with wall times in [start, end] (epoch s)."""
+        by_id = {event["requestId"]: event for event in self.events}
+        page, popup = self._split(start, end, frame_id)
+        return [describe(event, by_id, stack) for event in page], [describe(event, by_id, stack) for event in popup]
+
+    def durations(self, start: float, end: float, frame_id: str) -> tuple[list, list]:
+        """The same requests' durations (ms, sent -> finished; None if unfinished), in the same order."""
+        page, popup = self._split(start, end, frame_id)
+        return self._durations(page), self._durations(popup)
+
+    def _durations(self, events: list[dict]) -> list[float | None]:
+        return [(self.ended[event["requestId"]] - event["timestamp"]) * 1000 if event["requestId"] in self.ended
+                else None for event in events]
+
+    def _split(self, start: float, end: float, frame_id: str) -> tuple[list[dict], list[dict]]:
+        """(the page's, the popup's) requestWillBeSent events in [start, end], in wire order."""
         by_id = {event["requestId"]: event for event in self.events}
         order = {event["requestId"]: index for index, event in enumerate(self.events)}
         page, popup = [], []
@@ -135,8 +186,8 @@ class NetworkLog:
                 cleared = initiator.get("requestId")
                 frame = (by_id.get(cleared) or {}).get("frameId")
                 position = (order.get(cleared, index), 0)
-            (page if frame == frame_id else popup).append((position, describe(event, by_id, stack)))
-        return [text for _, text in sorted(page)], [text for _, text in sorted(popup)]
+            (page if frame == frame_id else popup).append((position, event))
+        return [event for _, event in sorted(page, key=_first)], [event for _, event in sorted(popup, key=_first)]
 
     def script_urls(self, frame_id: str, clicked: float) -> dict[str, str]:
         """Each script the main frame requested (a cached one too): URL -> when
@@ -147,6 +198,10 @@ class NetworkLog:
                 when = "page load" if event.get("wallTime", 0) < clicked else "after the click"
                 urls.setdefault(event["request"]["url"], when)
         return urls
+
+
+def _first(pair: tuple) -> tuple:
+    return pair[0]
 
 
 def describe(event: dict, by_id: dict, stack: Stack) -> str:
@@ -182,7 +237,7 @@ def _latest_code(stack: Stack, email: str) -> str:
     raise BrowserBenchError(f"no code for {email} in the dev inbox")
 
 
-def sign_in_once(browser, stack: Stack, side: str, failures: Path) -> Run:
+def sign_in_once(browser, stack: Stack, side: str, failures: Path, latency_ms: float = 0) -> Run:
     url = (stack.urls.spa if side == "spa" else stack.urls.app) + "/"
     email = f"bench-{side}-{uuid.uuid4().hex[:12]}@example.com"
     run = Run(side=side, email=email)
@@ -196,6 +251,7 @@ def sign_in_once(browser, stack: Stack, side: str, failures: Path) -> Run:
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         network = NetworkLog(context, page)
+        network.emulate_latency(latency_ms)
         page.goto(url, wait_until="load")
         frame_id = network.main_frame_id()
         run.load_ms = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
@@ -223,6 +279,7 @@ def sign_in_once(browser, stack: Stack, side: str, failures: Path) -> Run:
         inline_after = [text for text in page.evaluate(INLINE_SCRIPTS) if text not in inline]
         time.sleep(0.2)  # let CDP's last events arrive
         run.requests, run.popup_requests = network.between(clicked, signed_in, frame_id, stack)
+        run.request_ms, run.popup_request_ms = network.durations(clicked, signed_in, frame_id)
         run.page_load_requests, _ = network.between(0, clicked, frame_id, stack)
         run.page_errors = errors
         run.script_urls = network.script_urls(frame_id, clicked)
@@ -272,6 +329,19 @@ def script_sizes(runs: list[Run], stack: Stack) -> list[dict]:
     return sizes
 
 
+def request_medians(runs: list[Run]) -> dict[str, float | None]:
+    """The medians of :data:`REQUEST_TIMINGS`: with latency added, each
+    request should take about that much longer; preflights show whether it
+    reached them."""
+    def durations(preflight: bool) -> list[float | None]:
+        return [ms for run in runs for text, ms in zip(run.requests, run.request_ms)
+                if ("(preflight" in text) == preflight]
+
+    popup = [ms for run in runs for ms in run.popup_request_ms]
+    return {"request_ms": _median(durations(False)), "preflight_ms": _median(durations(True)),
+            "popup_request_ms": _median(popup)}
+
+
 def summarize(runs: list[Run], stack: Stack) -> dict:
     scripts = script_sizes(runs, stack)
     sequences = Counter(tuple(run.requests) for run in runs)
@@ -281,7 +351,8 @@ def summarize(runs: list[Run], stack: Stack) -> dict:
         "runs": [asdict(run) | {"inline_scripts": len(run.inline_scripts)} for run in runs],
         "median": {name: statistics.median(getattr(run, name) for run in runs) for name in TIMINGS}
         | {"requests": statistics.median(len(run.requests) for run in runs),
-           "page_load_requests": statistics.median(len(run.page_load_requests) for run in runs)},
+           "page_load_requests": statistics.median(len(run.page_load_requests) for run in runs)}
+        | request_medians(runs),
         "requests": list(typical),
         "requests_same_in_every_run": seen == len(runs),
         "popup_requests": list(Counter(tuple(run.popup_requests) for run in runs).most_common(1)[0][0]),
@@ -294,8 +365,23 @@ def summarize(runs: list[Run], stack: Stack) -> dict:
     }
 
 
+def run_latencies(stack: Stack, runs: int, latencies: list[float], failures: Path, log=print) -> dict:
+    """The side-by-side once per added browser latency (ms), in the order
+    given: what both pages share (Chromium, settings) once, each latency's
+    sides and ratios under ``by_latency``."""
+    results = []
+    for latency_ms in latencies:
+        log(f"browser, +{latency_ms:g} ms per round trip: {runs} sign-in(s) per side, after one warm-up each")
+        results.append(run_side_by_side(stack, runs, failures, latency_ms=latency_ms, log=log))
+    shared = ("chromium", "runs", "warmups", "gzip_level", "brotli_quality")
+    return {key: results[0][key] for key in shared} | {
+        "latencies_ms": list(latencies),
+        "by_latency": [{key: value for key, value in result.items() if key not in shared} for result in results],
+    }
+
+
 def run_side_by_side(stack: Stack, runs: int, failures: Path, warmups: int = 1, chromium: str | None = None,
-                     log=print) -> dict:
+                     latency_ms: float = 0, log=print) -> dict:
     from playwright.sync_api import sync_playwright
 
     executable = chromium or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -312,15 +398,16 @@ def run_side_by_side(stack: Stack, runs: int, failures: Path, warmups: int = 1, 
                 for side in order:
                     label = "warm-up" if index < warmups else f"run {index - warmups + 1}/{runs}"
                     try:
-                        run = sign_in_once(browser, stack, side, failures)
+                        run = sign_in_once(browser, stack, side, failures, latency_ms)
                     except BrowserBenchError as error:
                         failed[side].append(str(error))
                         log(f"  browser {label} {side}: FAILED {error}")
                         continue
                     if index >= warmups:
                         recorded[side].append(run)
-                    log(f"  browser {label} {side}: click->signed in {run.click_to_signed_in_ms:.0f} ms, "
-                        f"{len(run.requests)} requests")
+                    log(f"  browser +{latency_ms:g} ms {label} {side}: click->signed in "
+                        f"{run.click_to_signed_in_ms:.0f} ms, {len(run.requests)} requests "
+                        f"(median {request_medians([run])['request_ms'] or 0:.0f} ms each, preflights apart)")
         finally:
             browser.close()
     for side, side_runs in recorded.items():
@@ -329,12 +416,13 @@ def run_side_by_side(stack: Stack, runs: int, failures: Path, warmups: int = 1, 
     sides = {side: summarize(side_runs, stack) | {"failures": failed[side]} for side, side_runs in recorded.items()}
     ratio = {
         name: _ratio(sides["app"]["median"][name], sides["spa"]["median"][name])
-        for name in (*TIMINGS, "requests", "page_load_requests")
+        for name in (*TIMINGS, "requests", "page_load_requests", *REQUEST_TIMINGS)
     } | {kind: _ratio(sides["app"]["js"][kind], sides["spa"]["js"][kind]) for kind in ("raw", "gzip", "brotli")
          } | {f"{kind} at page load": _ratio(sides["app"]["js_at_page_load"][kind], sides["spa"]["js_at_page_load"][kind])
               for kind in ("raw", "gzip", "brotli")}
     return {
         "chromium": version,
+        "latency_ms": latency_ms,
         "runs": runs,
         "warmups": warmups,
         "gzip_level": GZIP_LEVEL,
@@ -344,5 +432,10 @@ def run_side_by_side(stack: Stack, runs: int, failures: Path, warmups: int = 1, 
     }
 
 
-def _ratio(ours: float, theirs: float) -> float | None:
-    return ours / theirs if theirs else None
+def _ratio(ours: float | None, theirs: float | None) -> float | None:
+    return ours / theirs if ours is not None and theirs else None
+
+
+def _median(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None

@@ -36,6 +36,12 @@ TIMING_LABELS = {
     "verify_to_signed_in_ms": "Click Verify (popup) → \"Signed in as\"",
     "click_to_signed_in_ms": "Click Sign in → \"Signed in as\"",
 }
+#: Request durations, sent → finished (bench/browser_side_by_side.py REQUEST_TIMINGS).
+REQUEST_LABELS = {
+    "request_ms": "One request of the page after the click, preflights apart (incl. its preflight)",
+    "preflight_ms": "One CORS preflight",
+    "popup_request_ms": "One request of the popup's iframe",
+}
 
 
 # ----- the machine ---------------------------------------------------------------------------
@@ -97,9 +103,11 @@ def machine_facts() -> dict:
 # ----- what failed ---------------------------------------------------------------------------
 def problems(browser: dict, levels: list[dict], strict: bool) -> list[str]:
     found = []
-    for side, summary in browser["sides"].items():
-        if summary["failures"]:
-            found.append(f"{len(summary['failures'])} {side} browser sign-in(s) failed: {summary['failures'][0]}")
+    for result in browser["by_latency"]:
+        for side, summary in result["sides"].items():
+            if summary["failures"]:
+                found.append(f"{len(summary['failures'])} {side} browser sign-in(s) at +{result['latency_ms']:g} ms "
+                             f"failed: {summary['failures'][0]}")
     for level in levels:
         name = f"load {level['flow']} x{level['concurrency']}"
         if level["succeeded"] == 0:
@@ -145,15 +153,17 @@ def table(header: list[str], rows: list[list[str]], align: str | None = None) ->
 # ----- Markdown --------------------------------------------------------------------------------
 def markdown(settings: dict, machine: dict, server: dict, browser: dict, levels: list[dict],
              problems_found: list[str], charts: list[str], seconds: float) -> str:
-    spa, app = browser["sides"]["spa"], browser["sides"]["app"]
-    r = browser["ratio_app_to_spa"]
+    first = browser["by_latency"][0]
+    spa, app = first["sides"]["spa"], first["sides"]["app"]
+    r = first["ratio_app_to_spa"]
     packages = ", ".join(f"{name} {version}" for name, version in machine["python_packages"].items())
     spa_packages = ", ".join(f"{name} {version}" for name, version in machine["spa_packages"].items())
     out = [
         "# Benchmark: our Flask app and the guide's Amplify SPA",
         "",
         f"`make bench` on {machine['date']}, commit {machine['commit']}: "
-        f"`BENCH_RUNS={settings['BENCH_RUNS']} BENCH_CONCURRENCY={settings['BENCH_CONCURRENCY']} "
+        f"`BENCH_RUNS={settings['BENCH_RUNS']} BENCH_LATENCY_MS={settings['BENCH_LATENCY_MS']} "
+        f"BENCH_CONCURRENCY={settings['BENCH_CONCURRENCY']} "
         f"BENCH_DURATION={settings['BENCH_DURATION']:g} BENCH_QUIET_WAIT={settings['BENCH_QUIET_WAIT']:g}`, "
         f"{seconds:.0f} s in all. "
         "Every number is this machine's, with everything (browser, app, Redis, both emulators, load generator) "
@@ -183,10 +193,12 @@ def markdown(settings: dict, machine: dict, server: dict, browser: dict, levels:
         "",
         "## In the browser",
         "",
-        f"Headless Chromium, {browser['runs']} sign-in(s) per side (after {browser['warmups']} warm-up each, "
-        "sides alternating), each in a fresh context (a first visit: empty cache). Medians. "
-        "The popup steps (Send code, reading the dev inbox, typing the code) run at machine speed, "
-        "so click → signed in is mostly the pages' and servers' own time.",
+        f"Headless Chromium, {browser['runs']} sign-in(s) per side at each added browser latency (after "
+        f"{browser['warmups']} warm-up each, sides alternating), each in a fresh context (a first visit: empty "
+        "cache). Medians. The popup steps (Send code, reading the dev inbox, typing the code) run at machine "
+        "speed, so click → signed in is mostly the pages' and servers' own time.",
+        "",
+        "### What each page loads and requests",
         "",
         table(["", SIDES["spa"], SIDES["app"], "ours / SPA"], [
             [f"JS, raw ({len(spa['scripts'])} / {len(app['scripts'])} scripts)", kb(spa["js"]["raw"]),
@@ -200,17 +212,18 @@ def markdown(settings: dict, machine: dict, server: dict, browser: dict, levels:
              f"{app['median']['requests']:g}", ratio(r["requests"])],
             ["Requests by the page view (navigation → click)", f"{spa['median']['page_load_requests']:g}",
              f"{app['median']['page_load_requests']:g}", ratio(r["page_load_requests"])],
-        ] + [
-            [f"{label} (ms)", ms(spa["median"][name]), ms(app["median"][name]), ratio(r[name])]
-            for name, label in TIMING_LABELS.items()
         ]),
         "",
+        f"(From the runs with {_latency_label(first['latency_ms'], 'no added')} latency; what a page loads and "
+        "requests does not depend on it.)",
+        "",
+    ] + _latency_markdown(browser) + [
         "### Scripts each page loaded",
         "",
         table(["page", "script", "loaded at", "raw", "gzip", "brotli"], [
             [side, f"`{script['script']}`", script["when"], kb(script["raw"]), kb(script["gzip"]),
              kb(script["brotli"])]
-            for side in SIDES for script in browser["sides"][side]["scripts"]
+            for side in SIDES for script in first["sides"][side]["scripts"]
         ], align="lllrrr"),
         "",
         "### Requests per sign-in",
@@ -220,7 +233,7 @@ def markdown(settings: dict, machine: dict, server: dict, browser: dict, levels:
         "",
     ]
     for side in SIDES:
-        summary = browser["sides"][side]
+        summary = first["sides"][side]
         note = "" if summary["requests_same_in_every_run"] else " (the most common sequence; runs differed)"
         out += [f"- **{SIDES[side]}**{note}: " + ", ".join(f"`{request}`" for request in summary["requests"])]
     out += [
@@ -230,13 +243,15 @@ def markdown(settings: dict, machine: dict, server: dict, browser: dict, levels:
         "And what each page view requested before the click (the document included):",
         "",
     ] + [
-        f"- **{SIDES[side]}**: " + ", ".join(f"`{request}`" for request in browser["sides"][side]["page_load_requests"])
+        f"- **{SIDES[side]}**: " + ", ".join(f"`{request}`"
+                                             for request in first["sides"][side]["page_load_requests"])
         for side in SIDES
     ] + [""]
     for side in SIDES:
-        if browser["sides"][side]["page_errors"]:
-            out += [f"Uncaught errors in {SIDES[side]} (not fatal): "
-                    + "; ".join(f"`{error}`" for error in browser["sides"][side]["page_errors"]), ""]
+        errors = sorted({error for result in browser["by_latency"]
+                         for error in result["sides"][side]["page_errors"]})
+        if errors:
+            out += [f"Uncaught errors in {SIDES[side]} (not fatal): " + "; ".join(f"`{e}`" for e in errors), ""]
     out += _load_markdown(levels)
     out += ["## Charts", ""] + [f"![{name}]({name})" for name in charts] + [""]
     out += [
@@ -254,6 +269,17 @@ def markdown(settings: dict, machine: dict, server: dict, browser: dict, levels:
         f"fetched again and compressed with gzip -{browser['gzip_level']} and brotli -q "
         f"{browser['brotli_quality']}, as a CDN serving precompressed assets would. Clicks are timestamped in "
         "the page; ends are when Playwright sees the element (within an animation frame).",
+        "- **Browser latency** (`BENCH_LATENCY_MS`): DevTools `Network.emulateNetworkConditions` (latency "
+        "only, throughput unlimited) on the page's target before it navigates. **Only the browser's requests "
+        "are delayed; the server side is not**: the app's calls to Cognito and Authsignal stay local, as they "
+        "stay inside AWS's region (a few ms) in production, while the browser is tens of ms from both. "
+        "Measured through each request's duration (sent → finished, above): the emulation delays the "
+        "document, scripts, the app's API calls, the SPA's Cognito calls and the popup's iframe (in the page's "
+        "process here, 127.0.0.1 being one site), but **not CORS preflights**, and it holds each response "
+        "until the latency has passed since the request was sent, so a request slower than that on the server "
+        "is not delayed further (a floor, not an addition). So it understates a real network for both sides, "
+        "and more for the SPA: on a real network each of its three preflights is a round trip too. No TCP or "
+        "TLS handshakes are emulated either.",
         "- **Load** (bench/load.py): each virtual user loops over whole sign-ins with a new email (a new "
         "Cognito user each time) for the level's duration, then finishes the sign-in under way; sign-ins/s is "
         "successful sign-ins over that whole time. Latencies include failed attempts of a step. CPU is the /proc time of each "
@@ -264,6 +290,42 @@ def markdown(settings: dict, machine: dict, server: dict, browser: dict, levels:
         "",
     ]
     return "\n".join(out)
+
+
+def _latency_label(latency_ms: float, none: str = "no added latency") -> str:
+    return none if not latency_ms else f"+{latency_ms:g} ms"
+
+
+def _latency_markdown(browser: dict) -> list[str]:
+    """One table, a column group (SPA, ours, ratio) per added browser latency:
+    how the timings move when each browser round trip costs what it would on
+    a real network."""
+    results = browser["by_latency"]
+    header = [""] + [f"{name}, {_latency_label(result['latency_ms'])}" for result in results
+                     for name in ("SPA", "ours", "ours / SPA")]
+
+    def row(label: str, name: str, show) -> list[str]:
+        cells = [label]
+        for result in results:
+            spa, app = (result["sides"][side]["median"].get(name) for side in ("spa", "app"))
+            cells += [show(spa), show(app), ratio(result["ratio_app_to_spa"].get(name))]
+        return cells
+
+    def count(value: float | None) -> str:
+        return "–" if value is None else f"{value:g}"
+
+    return [
+        "### Timings per added browser latency",
+        "",
+        "Medians, ms. The added latency delays the page's requests and the popup's (not CORS preflights, "
+        "nor the app's own calls to Cognito); the last rows are single requests' durations (sent → "
+        "finished), which show what the emulation added, and where it did not (see How it was measured).",
+        "",
+        table(header, [row("Requests per sign-in by the page", "requests", count)]
+              + [row(label, name, ms) for name, label in TIMING_LABELS.items()]
+              + [row(label, name, ms) for name, label in REQUEST_LABELS.items()]),
+        "",
+    ]
 
 
 def _users(count: int) -> str:
@@ -343,19 +405,26 @@ def _bars(axis, groups: list[str], series: dict[str, list[float]], colors: dict[
 
 
 def chart_browser(browser: dict, path: Path) -> None:
-    sides = browser["sides"]
-    figure, (timings, sizes) = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
+    """A timings panel per added latency (same scale), then the JavaScript."""
+    results = browser["by_latency"]
+    figure, axes = plt.subplots(1, len(results) + 1, figsize=(5 * len(results) + 4, 4.5),
+                                gridspec_kw={"width_ratios": [3] * len(results) + [2]})
     names = list(TIMING_LABELS)
-    _bars(timings, ["page load", "click → popup", "Verify → signed in", "click → signed in"],
-          {side: [sides[side]["median"][name] for name in names] for side in SIDES}, COLORS,
-          {"spa": "guide's SPA", "app": "our app"})
-    timings.set_ylabel("ms (median)")
-    timings.set_title(f"In the browser: medians of {browser['runs']} sign-in(s) per side")
+    top = max(result["sides"][side]["median"][name] for result in results for side in SIDES for name in names)
+    for axis, result in zip(axes, results):
+        _bars(axis, ["page load", "click →\npopup", "Verify →\nsigned in", "click →\nsigned in"],
+              {side: [result["sides"][side]["median"][name] for name in names] for side in SIDES}, COLORS,
+              {"spa": "guide's SPA", "app": "our app"})
+        axis.set_ylim(0, top * 1.12)
+        axis.set_ylabel("ms (median)")
+        axis.set_title(f"Browser, {_latency_label(result['latency_ms'], '+0 ms')} per round trip", fontsize=10)
+    sizes, sides = axes[-1], results[0]["sides"]
     _bars(sizes, ["raw", f"gzip -{browser['gzip_level']}", f"brotli -q {browser['brotli_quality']}"],
           {side: [sides[side]["js"][kind] / 1000 for kind in ("raw", "gzip", "brotli")] for side in SIDES}, COLORS,
           {"spa": "guide's SPA", "app": "our app"})
     sizes.set_ylabel("kB of JavaScript")
-    sizes.set_title("JavaScript the page loads")
+    sizes.set_title("JavaScript the page loads", fontsize=10)
+    figure.suptitle(f"In the browser: medians of {browser['runs']} sign-in(s) per side and latency", fontsize=11)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -16,10 +16,12 @@ in headless Chromium, once per added browser latency
 Settings (environment, or the options of the same name):
   BENCH_RUNS         browser sign-ins per side (default 5)
   BENCH_LATENCY_MS   comma-separated round-trip latencies (ms) added to every
-                     request of the page, one browser side-by-side each
-                     (default 0,40: locally a round trip is free, on a real
-                     network the browser is tens of ms from the app and from
-                     Cognito, while the app is a few ms from Cognito)
+                     request of the page (preflights included) and to every
+                     connection it opens, by a delaying proxy in front of each
+                     origin it talks to (bench/latency_proxy.py), one browser
+                     side-by-side each (default 0,40: locally a round trip is
+                     free, on a real network the browser is tens of ms from the
+                     app and from Cognito, while the app is a few ms from Cognito)
   BENCH_CONCURRENCY  comma-separated virtual users per load level (default 1,10,50,200)
   BENCH_DURATION     seconds per load level and flow (default 20)
   BENCH_QUIET_WAIT   at most this many seconds to wait, before the browser runs

@@ -25,29 +25,30 @@ page are reported, not fatal: the sign-in still happened.
 The sides alternate (ABBA order) and one warm-up sign-in per side is not
 recorded, so neither side pays for the other's cold start.
 
-Locally a round trip costs about a millisecond, so a page's extra requests
-are free here and cost a round trip each on a real network. So the whole
-side-by-side runs once per added browser latency (``BENCH_LATENCY_MS``),
-with Chromium's network emulation on the page's target before it navigates.
-Measured (each request's duration, sent -> finished, from CDP, is kept): it
-delays the document, scripts, the app's API calls, the SPA's Cognito calls
-and the popup's iframe (in the page's process here: 127.0.0.1 is one site),
-but not CORS preflights (made inside the network service), and it holds each
-response until ``latency`` after the request was sent, so a request that
-takes longer than that on the server is not delayed further (a floor, not
-an addition). Both make it understate a real network, the SPA's more.
-Only the browser is delayed: the app's own calls to Cognito stay local, as
-they stay inside AWS's region in production.
+Locally a round trip costs well under a millisecond, so a page's extra
+requests are free here and cost a round trip each on a real network. So the
+whole side-by-side runs once per added browser latency (``BENCH_LATENCY_MS``):
+above 0, the page reaches the app, the SPA's static server and the local
+Cognito through a delaying TCP proxy each (bench/latency_proxy.py: half the
+round trip each way on every chunk, one more round trip per new connection),
+so every request of the page, CORS preflights included, pays the round trip
+on top of its server time (each request's duration, sent -> finished, from
+CDP, is kept to show it). At 0 there is no proxy. Only the browser is
+delayed: the app's own calls to Cognito and Authsignal go direct, as they
+stay inside AWS's region in production. The popup's iframe (the local
+Authsignal's origin, whose URL the app and the SPA both get from Authsignal)
+goes direct too: it is the same for both sides.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
-import shutil
 import statistics
 import time
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -55,22 +56,15 @@ from urllib.parse import urlsplit
 import brotli
 import requests
 
-from .stack import Stack
+from .latency_proxy import LatencyProxies
+from .stack import Stack, Urls
+from tests.support.chromium import CHROMIUM_ARGS, find_chromium
 
 POPUP = "#__authsignal-popup-iframe"
 TIMEOUT_MS = 30_000
 #: What a CDN serving precompressed static assets sends: gzip -9, brotli -q 11.
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 11
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: Every frame (the popup's iframe too) reports each click, with the clicked
 #: element's text and its time (ms since the epoch, on the page's clock), to
 #: Python through a binding: it arrives even when the popup closes or the page
@@ -88,8 +82,8 @@ INLINE_SCRIPTS = """() => [...document.scripts]
 SIDES = {"spa": "the guide's SPA (aws-amplify + Web SDK)", "app": "our Flask app"}
 TIMINGS = ("load_ms", "popup_ms", "verify_to_signed_in_ms", "click_to_signed_in_ms")
 #: Medians of request durations (sent -> finished), over all runs: the page's
-#: requests after the click apart from CORS preflights, the preflights (which
-#: Chromium's network emulation does not delay), the popup's requests.
+#: requests after the click apart from CORS preflights, the preflights, the
+#: popup's requests (not behind the latency proxy).
 REQUEST_TIMINGS = ("request_ms", "preflight_ms", "popup_request_ms")
 
 
@@ -142,23 +136,14 @@ class NetworkLog:
             self.cdp.on(name, lambda event: self.ended.setdefault(event["requestId"], event["timestamp"]))
         self.cdp.send("Network.enable")
 
-    def emulate_latency(self, latency_ms: float) -> None:
-        """Add ``latency_ms`` to every request of this page's target, before
-        it navigates (0 leaves the network as it is). Throughput is not limited:
-        only round trips are at stake here."""
-        if latency_ms:
-            self.cdp.send("Network.emulateNetworkConditions", {
-                "offline": False, "latency": latency_ms, "downloadThroughput": -1, "uploadThroughput": -1,
-            })
-
     def main_frame_id(self) -> str:
         return self.cdp.send("Page.getFrameTree")["frameTree"]["frame"]["id"]
 
-    def between(self, start: float, end: float, frame_id: str, stack: Stack) -> tuple[list[str], list[str]]:
+    def between(self, start: float, end: float, frame_id: str, urls: Urls) -> tuple[list[str], list[str]]:
         """(the page's requests, the popup's requests) with wall times in [start, end] (epoch s)."""
         by_id = {event["requestId"]: event for event in self.events}
         page, popup = self._split(start, end, frame_id)
-        return [describe(event, by_id, stack) for event in page], [describe(event, by_id, stack) for event in popup]
+        return [describe(event, by_id, urls) for event in page], [describe(event, by_id, urls) for event in popup]
 
     def durations(self, start: float, end: float, frame_id: str) -> tuple[list, list]:
         """The same requests' durations (ms, sent -> finished; None if unfinished), in the same order."""
@@ -204,10 +189,10 @@ def _first(pair: tuple) -> tuple:
     return pair[0]
 
 
-def describe(event: dict, by_id: dict, stack: Stack) -> str:
+def describe(event: dict, by_id: dict, urls: Urls) -> str:
     request = event["request"]
     parts = urlsplit(request["url"])
-    who = stack.urls.label(f"{parts.scheme}://{parts.netloc}")
+    who = urls.label(f"{parts.scheme}://{parts.netloc}")
     text = f"{request['method']} {who} {parts.path or '/'}"
     target = _header(request, "x-amz-target")
     initiator = event.get("initiator") or {}
@@ -227,18 +212,20 @@ def _header(request: dict, name: str) -> str | None:
     return None
 
 
-def _latest_code(stack: Stack, email: str) -> str:
+def _latest_code(urls: Urls, email: str) -> str:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        messages = requests.get(stack.urls.dev_inbox, params={"to": email}, timeout=5).json()
+        messages = requests.get(urls.dev_inbox, params={"to": email}, timeout=5).json()
         if messages:
             return messages[0]["code"]
         time.sleep(0.05)
     raise BrowserBenchError(f"no code for {email} in the dev inbox")
 
 
-def sign_in_once(browser, stack: Stack, side: str, failures: Path, latency_ms: float = 0) -> Run:
-    url = (stack.urls.spa if side == "spa" else stack.urls.app) + "/"
+def sign_in_once(browser, urls: Urls, side: str, failures: Path) -> Run:
+    """One sign-in on ``side``'s page, its origins being ``urls`` (the
+    servers', or their latency proxies')."""
+    url = (urls.spa if side == "spa" else urls.app) + "/"
     email = f"bench-{side}-{uuid.uuid4().hex[:12]}@example.com"
     run = Run(side=side, email=email)
     context = browser.new_context()
@@ -251,7 +238,6 @@ def sign_in_once(browser, stack: Stack, side: str, failures: Path, latency_ms: f
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         network = NetworkLog(context, page)
-        network.emulate_latency(latency_ms)
         page.goto(url, wait_until="load")
         frame_id = network.main_frame_id()
         run.load_ms = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
@@ -265,7 +251,7 @@ def sign_in_once(browser, stack: Stack, side: str, failures: Path, latency_ms: f
 
         ui.get_by_role("button", name="Send code", exact=True).click()
         ui.get_by_label("Verification code").wait_for(state="visible")
-        ui.get_by_label("Verification code").fill(_latest_code(stack, email))
+        ui.get_by_label("Verification code").fill(_latest_code(urls, email))
         ui.get_by_role("button", name="Verify", exact=True).click()
         page.get_by_text(f"Signed in as {email}").filter(visible=True).first.wait_for(state="visible")
         signed_in = time.time()
@@ -278,9 +264,9 @@ def sign_in_once(browser, stack: Stack, side: str, failures: Path, latency_ms: f
         # frame id stays the same, its scripts count too.
         inline_after = [text for text in page.evaluate(INLINE_SCRIPTS) if text not in inline]
         time.sleep(0.2)  # let CDP's last events arrive
-        run.requests, run.popup_requests = network.between(clicked, signed_in, frame_id, stack)
+        run.requests, run.popup_requests = network.between(clicked, signed_in, frame_id, urls)
         run.request_ms, run.popup_request_ms = network.durations(clicked, signed_in, frame_id)
-        run.page_load_requests, _ = network.between(0, clicked, frame_id, stack)
+        run.page_load_requests, _ = network.between(0, clicked, frame_id, urls)
         run.page_errors = errors
         run.script_urls = network.script_urls(frame_id, clicked)
         run.inline_scripts = [("page load", text) for text in dict.fromkeys(inline)] + [
@@ -306,19 +292,19 @@ def compressed_sizes(data: bytes) -> dict[str, int]:
     }
 
 
-def script_sizes(runs: list[Run], stack: Stack) -> list[dict]:
+def script_sizes(runs: list[Run], urls: Urls) -> list[dict]:
     """Each script the page loaded in any run, fetched again and compressed as
     a CDN would; inline scripts too."""
     sizes = []
-    urls: dict[str, str] = {}
+    loaded: dict[str, str] = {}
     for run in runs:
         for url, when in run.script_urls.items():
-            urls.setdefault(url, when)
-    for url, when in urls.items():
+            loaded.setdefault(url, when)
+    for url, when in loaded.items():
         response = requests.get(url, timeout=10)
         response.raise_for_status()
         parts = urlsplit(url)
-        sizes.append({"script": f"{stack.urls.label(f'{parts.scheme}://{parts.netloc}')} {parts.path}",
+        sizes.append({"script": f"{urls.label(f'{parts.scheme}://{parts.netloc}')} {parts.path}",
                       "when": when, **compressed_sizes(response.content)})
     inline: dict[str, str] = {}
     for run in runs:
@@ -342,8 +328,8 @@ def request_medians(runs: list[Run]) -> dict[str, float | None]:
             "popup_request_ms": _median(popup)}
 
 
-def summarize(runs: list[Run], stack: Stack) -> dict:
-    scripts = script_sizes(runs, stack)
+def summarize(runs: list[Run], urls: Urls) -> dict:
+    scripts = script_sizes(runs, urls)
     sequences = Counter(tuple(run.requests) for run in runs)
     typical, seen = sequences.most_common(1)[0]
     return {
@@ -380,11 +366,38 @@ def run_latencies(stack: Stack, runs: int, latencies: list[float], failures: Pat
     }
 
 
+@contextmanager
+def page_origins(stack: Stack, latency_ms: float):
+    """The origins the page talks to: at 0 the servers' own; above, a
+    latency proxy's each (the app, the SPA's static server and the local
+    Cognito, which the SPA's page then names as its ``userPoolEndpoint``).
+    The local Authsignal (the popup's iframe, its dev inbox) stays direct."""
+    if not latency_ms:
+        yield stack.urls
+        return
+    targets = {"app": stack.urls.app, "spa": stack.urls.spa, "cognito": stack.urls.cognito}
+    # The local Cognito (Werkzeug) closes its connection after every response;
+    # Cognito keeps the browser's (bench/latency_proxy.py, keep_alive).
+    with LatencyProxies(targets, latency_ms, keep_alive=("cognito",),
+                        log=stack.directory / "latency-proxy.log") as origins:
+        stack.write_spa_page(cognito_endpoint=origins["cognito"])
+        try:
+            yield dataclasses.replace(stack.urls, **origins)
+        finally:
+            stack.write_spa_page(cognito_endpoint=stack.urls.cognito)
+
+
 def run_side_by_side(stack: Stack, runs: int, failures: Path, warmups: int = 1, chromium: str | None = None,
                      latency_ms: float = 0, log=print) -> dict:
+    with page_origins(stack, latency_ms) as urls:
+        return _run_side_by_side(urls, runs, failures, warmups, chromium, latency_ms, log)
+
+
+def _run_side_by_side(urls: Urls, runs: int, failures: Path, warmups: int, chromium: str | None, latency_ms: float,
+                      log) -> dict:
     from playwright.sync_api import sync_playwright
 
-    executable = chromium or shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = chromium or find_chromium()
     if executable is None:
         raise BrowserBenchError("no Chromium found (scripts/ensure-chromium installs Debian's)")
     recorded: dict[str, list[Run]] = {side: [] for side in SIDES}
@@ -398,7 +411,7 @@ def run_side_by_side(stack: Stack, runs: int, failures: Path, warmups: int = 1, 
                 for side in order:
                     label = "warm-up" if index < warmups else f"run {index - warmups + 1}/{runs}"
                     try:
-                        run = sign_in_once(browser, stack, side, failures, latency_ms)
+                        run = sign_in_once(browser, urls, side, failures)
                     except BrowserBenchError as error:
                         failed[side].append(str(error))
                         log(f"  browser {label} {side}: FAILED {error}")
@@ -413,7 +426,7 @@ def run_side_by_side(stack: Stack, runs: int, failures: Path, warmups: int = 1, 
     for side, side_runs in recorded.items():
         if not side_runs:
             raise BrowserBenchError(f"no {side} sign-in succeeded in the browser: {failed[side][:2]}")
-    sides = {side: summarize(side_runs, stack) | {"failures": failed[side]} for side, side_runs in recorded.items()}
+    sides = {side: summarize(side_runs, urls) | {"failures": failed[side]} for side, side_runs in recorded.items()}
     ratio = {
         name: _ratio(sides["app"]["median"][name], sides["spa"]["median"][name])
         for name in (*TIMINGS, "requests", "page_load_requests", *REQUEST_TIMINGS)

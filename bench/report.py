@@ -40,7 +40,7 @@ TIMING_LABELS = {
 REQUEST_LABELS = {
     "request_ms": "One request of the page after the click, preflights apart (incl. its preflight)",
     "preflight_ms": "One CORS preflight",
-    "popup_request_ms": "One request of the popup's iframe",
+    "popup_request_ms": "One request of the popup's iframe (not delayed)",
 }
 
 
@@ -269,17 +269,24 @@ def markdown(settings: dict, machine: dict, server: dict, browser: dict, levels:
         f"fetched again and compressed with gzip -{browser['gzip_level']} and brotli -q "
         f"{browser['brotli_quality']}, as a CDN serving precompressed assets would. Clicks are timestamped in "
         "the page; ends are when Playwright sees the element (within an animation frame).",
-        "- **Browser latency** (`BENCH_LATENCY_MS`): DevTools `Network.emulateNetworkConditions` (latency "
-        "only, throughput unlimited) on the page's target before it navigates. **Only the browser's requests "
-        "are delayed; the server side is not**: the app's calls to Cognito and Authsignal stay local, as they "
-        "stay inside AWS's region (a few ms) in production, while the browser is tens of ms from both. "
-        "Measured through each request's duration (sent → finished, above): the emulation delays the "
-        "document, scripts, the app's API calls, the SPA's Cognito calls and the popup's iframe (in the page's "
-        "process here, 127.0.0.1 being one site), but **not CORS preflights**, and it holds each response "
-        "until the latency has passed since the request was sent, so a request slower than that on the server "
-        "is not delayed further (a floor, not an addition). So it understates a real network for both sides, "
-        "and more for the SPA: on a real network each of its three preflights is a round trip too. No TCP or "
-        "TLS handshakes are emulated either.",
+        "- **Browser latency** (`BENCH_LATENCY_MS`): above 0, the page reaches each origin it talks to (the "
+        "app, the SPA's static server, and the local Cognito, which the SPA's Amplify config then names as its "
+        "`userPoolEndpoint`) through a small delaying TCP proxy (bench/latency_proxy.py, asyncio, in its own "
+        "process): it relays bytes untouched, holding every chunk half the round trip in each direction (in "
+        "order), and lets nothing a client sends on a new connection leave before a round trip has passed, as "
+        "TCP's handshake would. So every request of the page, **CORS preflights included**, pays a round trip "
+        "on top of its server time, and a new connection one more. The local Cognito's server (Werkzeug) "
+        "closes its connection after every response, where Cognito keeps the browser's: its proxy keeps the "
+        "browser's connection open (it drops `Connection: close` and opens a new, undelayed, connection to the "
+        "emulator for the next request), so the SPA pays no handshake per request that it would not pay in "
+        "production. **Only the browser's side is delayed**: the app's calls to Cognito and Authsignal go "
+        "direct, as they stay inside AWS's region (a few ms) in production, while the browser is tens of ms "
+        "from both. The popup's iframe (the local Authsignal's origin, the same for both sides) is not "
+        "proxied. Through a proxy the servers see `127.0.0.1:<proxy port>` as `Host` and in `Origin`, which the "
+        "emulators' host check and the local Authsignal's allowed origins (`http://127.0.0.1:*`) accept; "
+        "cookies are per host, so the app's session and CSRF token work as without it. With no added "
+        "latency there is no proxy. Not emulated: bandwidth and TCP slow start (throughput is unlimited), DNS, "
+        "and TLS (on https a new connection costs another round trip).",
         "- **Load** (bench/load.py): each virtual user loops over whole sign-ins with a new email (a new "
         "Cognito user each time) for the level's duration, then finishes the sign-in under way; sign-ins/s is "
         "successful sign-ins over that whole time. Latencies include failed attempts of a step. CPU is the /proc time of each "
@@ -317,9 +324,13 @@ def _latency_markdown(browser: dict) -> list[str]:
     return [
         "### Timings per added browser latency",
         "",
-        "Medians, ms. The added latency delays the page's requests and the popup's (not CORS preflights, "
-        "nor the app's own calls to Cognito); the last rows are single requests' durations (sent → "
-        "finished), which show what the emulation added, and where it did not (see How it was measured).",
+        "Medians, ms. The added latency is a round trip on every request of the page, CORS preflights "
+        "included, and on every new connection it opens (a delaying proxy in front of the app, the SPA's "
+        "static server and the local Cognito; see How it was measured); not on the popup's iframe (the local "
+        "Authsignal, direct for both sides), nor on the app's own calls to Cognito and Authsignal. The last "
+        "rows are single requests' durations (sent → finished): with latency added, each of the page's "
+        "should take about that much longer (twice that on a new connection, and a request's own time "
+        "includes its preflight's), the popup's no longer.",
         "",
         table(header, [row("Requests per sign-in by the page", "requests", count)]
               + [row(label, name, ms) for name, label in TIMING_LABELS.items()]

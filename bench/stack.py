@@ -10,7 +10,9 @@ README documents it for anything heavier than a demo:
   environment being exactly that env file (what ``dotenv -f ... run --`` does)
   plus Redis and the rate limits raised (see :data:`BENCH_LIMITS`);
 - a tiny static server for the guide's SPA (bench/build/spa.js), whose
-  ``index.html`` carries the same emulators' settings.
+  ``index.html`` carries the same emulators' settings (its Cognito endpoint
+  being the latency proxy's while the browser runs with latency added:
+  bench/latency_proxy.py, bench/browser_side_by_side.py).
 
 Every server listens on a free loopback port; nothing else is ever a target.
 It also reads the CPU time of each process tree from /proc, which is how
@@ -199,6 +201,12 @@ class _SpaHandler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript"}
 
+    def setup(self):
+        super().setup()
+        # Headers and body are two writes: without this, Nagle holds a small
+        # body until the client's delayed ACK (up to 40 ms), as no CDN does.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def end_headers(self):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
@@ -348,15 +356,7 @@ class Stack:
         site = self.directory / "spa"
         site.mkdir()
         shutil.copy(SPA_BUNDLE, site / "spa.js")
-        config = {
-            "userPoolId": self.settings["COGNITO_USER_POOL_ID"],
-            "userPoolClientId": self.settings["COGNITO_CLIENT_ID"],
-            "userPoolEndpoint": self.settings["COGNITO_ENDPOINT_URL"],
-            "tenantId": self.settings["AUTHSIGNAL_TENANT_ID"],
-            "baseUrl": self.settings["AUTHSIGNAL_URL"],
-        }
-        page = (SPA_SOURCE / "index.html").read_text()
-        (site / "index.html").write_text(page.replace("{{CONFIG}}", json.dumps(config).replace("<", "\\u003c")))
+        self.write_spa_page(self.settings["COGNITO_ENDPOINT_URL"])
 
         def handler(*args, **kwargs):
             return _SpaHandler(*args, directory=str(site), **kwargs)
@@ -365,6 +365,22 @@ class Stack:
         self._spa_server.daemon_threads = True
         threading.Thread(target=self._spa_server.serve_forever, daemon=True).start()
         self.urls.spa = f"http://127.0.0.1:{self._spa_server.server_address[1]}"
+
+    def write_spa_page(self, cognito_endpoint: str) -> None:
+        """The SPA's index.html, its Amplify config's ``userPoolEndpoint``
+        being ``cognito_endpoint``: the local Cognito, or the latency proxy in
+        front of it (bench/latency_proxy.py) while the browser runs with added
+        latency."""
+        config = {
+            "userPoolId": self.settings["COGNITO_USER_POOL_ID"],
+            "userPoolClientId": self.settings["COGNITO_CLIENT_ID"],
+            "userPoolEndpoint": cognito_endpoint,
+            "tenantId": self.settings["AUTHSIGNAL_TENANT_ID"],
+            "baseUrl": self.settings["AUTHSIGNAL_URL"],
+        }
+        page = (SPA_SOURCE / "index.html").read_text()
+        (self.directory / "spa" / "index.html").write_text(
+            page.replace("{{CONFIG}}", json.dumps(config).replace("<", "\\u003c")))
 
     # -- CPU of each part --
     def emulator_pid(self, module: str) -> int | None:

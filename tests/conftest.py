@@ -4,7 +4,6 @@ Chromium driven by Playwright (one browser per run, a fresh context per test).""
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -12,18 +11,10 @@ import pytest
 from authsignal import AuthsignalClient
 
 from emulators.authsignal import AuthsignalEmulator
+from tests.support.chromium import CHROMIUM_ARGS, find_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_SDK = ROOT / "node_modules" / "@authsignal" / "browser" / "dist" / "index.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def running_in_ci() -> bool:
@@ -37,15 +28,6 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-def find_chromium() -> str | None:
-    explicit = os.environ.get("CHROMIUM_PATH")
-    if explicit:
-        return explicit if os.access(explicit, os.X_OK) else None
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 @pytest.fixture(scope="session")

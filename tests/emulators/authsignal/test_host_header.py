@@ -9,7 +9,7 @@ import requests
 
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig, create_app
 from emulators.authsignal.__main__ import parse_args
-from tests.conftest import CHROMIUM_ARGS, find_chromium
+from tests.support.chromium import CHROMIUM_ARGS, find_chromium
 
 from ..host_headers import LOOPBACK_AND_LOOK_ALIKE, REBINDING_HOSTS, port_of
 from .helpers import ChallengeDriver, latest_code

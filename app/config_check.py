@@ -285,8 +285,9 @@ def _secret_check(url: str, secret: str | None) -> Result:
     if not secret:
         return skipped(
             "AUTHSIGNAL_SECRET",
-            "not in this environment, so the tenant's secret key was not tried "
-            "(it is the lambdas' setting; export it here to check it)",
+            "not in this environment, so the tenant's secret key was not tried (the lambdas need it; "
+            "the app needs it, or AUTHSIGNAL_SECRET_PARAMETER, for passkeys and to say which method "
+            "was used; export it here to check it)",
         )
     # A plain request with a timeout: the SDK ignores its own timeout setting.
     try:

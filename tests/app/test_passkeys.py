@@ -358,3 +358,15 @@ def test_a_failed_sign_in_shows_nothing_asked_in_advance(make_app, authsignal_em
     assert response.status_code == 422
     assert set(response.get_json()) >= {"error", "message", "url"}
     assert "html" not in response.get_json()
+
+
+@pytest.mark.parametrize("environ, configured, from_ssm", [
+    ({"AUTHSIGNAL_SECRET": "", "AUTHSIGNAL_SECRET_PARAMETER": "/authsignal/secret"}, True, True),
+    ({"AUTHSIGNAL_SECRET": "the-key"}, True, False),
+    ({"AUTHSIGNAL_SECRET": ""}, False, False),
+])
+def test_the_apps_secret_comes_from_the_environment_or_parameter_store(make_app, environ, configured, from_ssm):
+    api = make_app(environ=environ).extensions["authsignal_api"]
+
+    assert api.configured is configured
+    assert isinstance(api._secret, SecretFromParameterStore) is from_ssm

@@ -57,6 +57,21 @@ def send_code_in_ui(ui) -> None:
     ui.get_by_label("Verification code").wait_for()
 
 
+def sdk_page(title: str, script: str) -> str:
+    """A stand-in app's page: the Web SDK from ``/sdk.js``, then ``script``,
+    which ``window.makeClient(tenantId, baseUrl)`` precedes."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<script src="/sdk.js"></script></head>
+<body><h1>{title}</h1>
+<script>
+  window.makeClient = function (tenantId, baseUrl) {{
+    window.client = new authsignal.Authsignal({{ tenantId: tenantId, baseUrl: baseUrl }});
+  }};
+{script}
+</script></body></html>"""
+
+
 def serve_sdk_page(page_html: str, web_sdk_path, **extra_pages: str):
     """A stand-in for an app, on another origin than the local Authsignal:
     ``/`` is ``page_html``, ``/sdk.js`` the unmodified Web SDK, and each of

@@ -11,19 +11,12 @@ import requests
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
 from emulators.authsignal.config import ConfigError
 
-from .helpers import serve_sdk_page
+from .helpers import sdk_page, serve_sdk_page
 
 pytestmark = pytest.mark.browser
 ACTION = "cognitoAuth"
 
-APP_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Passkey app</title>
-<script src="/sdk.js"></script></head>
-<body><h1>Passkey app</h1>
-<script>
-  window.makeClient = function (tenantId, baseUrl) {
-    window.client = new authsignal.Authsignal({ tenantId: tenantId, baseUrl: baseUrl });
-  };
+APP_PAGE = sdk_page("Passkey app", """\
   window.run = async function (what, args) {
     try {
       var r = await window.client.passkey[what](args);
@@ -32,7 +25,7 @@ APP_PAGE = """<!doctype html>
       return { thrown: String(e && e.name || e) + ": " + String(e && e.message || "") };
     }
   };
-</script></body></html>"""
+""")
 
 
 @pytest.fixture(scope="module")

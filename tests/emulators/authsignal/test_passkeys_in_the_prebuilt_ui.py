@@ -20,21 +20,14 @@ from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
 from emulators.authsignal.service import AuthsignalService
 from emulators.authsignal.store import Action, AuthsignalStore, Passkey
 
-from .helpers import latest_code, send_code_in_ui, serve_sdk_page
+from .helpers import latest_code, sdk_page, send_code_in_ui, serve_sdk_page
 from .test_passkeys import authenticator  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 ACTION = "cognitoAuth"
 POPUP = "#__authsignal-popup-iframe"
 
-APP_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Passkey app</title>
-<script src="/sdk.js"></script></head>
-<body><h1>Passkey app</h1>
-<script>
-  window.makeClient = function (tenantId, baseUrl) {
-    window.client = new authsignal.Authsignal({ tenantId: tenantId, baseUrl: baseUrl });
-  };
+APP_PAGE = sdk_page("Passkey app", """\
   window.signUp = async function (token) {
     var r = await window.client.passkey.signUp({ token: token, username: "alice@example.com" });
     return r.error || null;
@@ -46,7 +39,7 @@ APP_PAGE = """<!doctype html>
       window.launchDone = true;
     });
   };
-</script></body></html>"""
+""")
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import requests
 from authsignal import AuthsignalClient
@@ -33,6 +33,8 @@ ADD_PASSKEY_ACTION = "addPasskey"
 ADD_AUTHENTICATORS = "add:authenticators"
 PASSKEY = "PASSKEY"
 SECRET_CACHE_SECONDS = 300
+#: Where a passkey without a creation date sorts: after every dated one.
+UNDATED = datetime.min.replace(tzinfo=timezone.utc)
 UNAVAILABLE = "Passkeys are unavailable right now: the verification service did not answer. Try again shortly."
 
 
@@ -117,7 +119,7 @@ class AuthsignalApi:
         found = [_passkey(item) for item in authenticators
                  if isinstance(item, dict) and item.get("verification_method") == PASSKEY]
         found = [passkey for passkey in found if passkey is not None]
-        return sorted(found, key=lambda p: p.created_at or datetime.min.astimezone(), reverse=True)
+        return sorted(found, key=lambda p: p.created_at or UNDATED, reverse=True)
 
     def remove_passkey(self, user_id: str, authenticator_id: str) -> bool:
         """Remove one of this user's passkeys; False if it is not one of theirs

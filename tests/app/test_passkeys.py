@@ -370,3 +370,17 @@ def test_the_apps_secret_comes_from_the_environment_or_parameter_store(make_app,
 
     assert api.configured is configured
     assert isinstance(api._secret, SecretFromParameterStore) is from_ssm
+
+
+def test_a_passkey_without_a_creation_date_is_listed_last(monkeypatch):
+    """Authsignal's fields are read defensively: one without ``createdAt`` is
+    still listed (after the dated ones), not an error."""
+    api = AuthsignalApi("http://127.0.0.1:9/v1", "secret", "cognitoAuth")
+    answer = [
+        {"user_authenticator_id": "undated", "verification_method": "PASSKEY"},
+        {"user_authenticator_id": "dated", "verification_method": "PASSKEY", "created_at": "2026-11-01T09:30:00Z"},
+        {"user_authenticator_id": "email", "verification_method": "EMAIL_OTP", "created_at": "2026-11-02T09:30:00Z"},
+    ]
+    monkeypatch.setattr(api, "_call", lambda method, *args: answer)
+
+    assert [p.authenticator_id for p in api.passkeys("user-1")] == ["dated", "undated"]

@@ -5,6 +5,8 @@ token: the tokens stay on the server."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 from flask import render_template, url_for
 from flask_wtf.csrf import generate_csrf
 
@@ -50,14 +52,7 @@ class SignedInExtras:
         return method if method in LABELS else None
 
     def passkeys(self, user: User) -> dict:
-        if self._passkeys_call is None or user.sub != self.user_id:
-            return _passkeys(user)
-        try:
-            return {"passkeys": call_result(self._passkeys_call), "passkeys_problem": None}
-        except AuthError as error:
-            return {"passkeys": [], "passkeys_problem": error.message}
-        except DeadlineExceeded:
-            return {"passkeys": [], "passkeys_problem": PASSKEYS_UNAVAILABLE}
+        return _passkeys(user, self._passkeys_call if user.sub == self.user_id else None)
 
 
 def page(user: User, messages: list[str]) -> str:
@@ -76,12 +71,16 @@ def sign_in_answer(user: User, extras: SignedInExtras) -> dict:
     }
 
 
-def _passkeys(user: User) -> dict:
-    """The user's passkeys, or a sentence saying why they could not be listed;
-    None when the app has no Authsignal secret (no passkey parts at all)."""
+def _passkeys(user: User, started: Future | None = None) -> dict:
+    """The user's passkeys (from the call ``started`` already, if any), or a
+    sentence saying why they could not be listed; None when the app has no
+    Authsignal secret (no passkey parts at all)."""
     if not authsignal_api().configured:
         return {"passkeys": None, "passkeys_problem": None}
     try:
-        return {"passkeys": authsignal_api().passkeys(user.sub), "passkeys_problem": None}
+        passkeys = call_result(started) if started else authsignal_api().passkeys(user.sub)
     except AuthError as error:
         return {"passkeys": [], "passkeys_problem": error.message}
+    except DeadlineExceeded:
+        return {"passkeys": [], "passkeys_problem": PASSKEYS_UNAVAILABLE}
+    return {"passkeys": passkeys, "passkeys_problem": None}

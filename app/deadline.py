@@ -44,13 +44,7 @@ def run_within_deadline(function, *args, **kwargs):
         return function(*args, **kwargs)
     if remaining <= 0:
         raise DeadlineExceeded()
-    future = _executor().submit(function, *args, **kwargs)
-    try:
-        return future.result(timeout=remaining)
-    except FutureTimeout:
-        future.cancel()
-        current_app.logger.warning("An upstream call overran the request's deadline")
-        raise DeadlineExceeded() from None
+    return call_result(start_call(function, *args, **kwargs))
 
 
 def start_call(function, *args, **kwargs) -> Future:
@@ -66,8 +60,9 @@ def call_result(future: Future):
     remaining = remaining_seconds()
     try:
         return future.result(timeout=None if remaining is None else max(remaining, 0.0))
-    except FutureTimeout:
+    except FutureTimeout:  # (only with a deadline, so inside a request)
         future.cancel()
+        current_app.logger.warning("An upstream call overran the request's deadline")
         raise DeadlineExceeded() from None
 
 

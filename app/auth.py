@@ -11,14 +11,12 @@ itself and no popup opens.
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
 
 from . import forms, signed_in_page
 from .cognito import Challenge
 from .device import client_metadata
-from .errors import REFUSED_BY_RULES, START_AGAIN, AuthError, bad_input
+from .errors import REFUSED_BY_RULES, START_AGAIN, AuthError
 from .sign_in_limits import sign_in_email_rate_limit, sign_in_rate_limit
 from .services import cognito, settings
 from .signed_in_page import ALLOWED_BY_RULES, SignedInExtras
@@ -33,7 +31,6 @@ from .user_session import (
 )
 
 bp = Blueprint("auth", __name__)
-_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{1,4096}$")
 
 
 @bp.get("/")
@@ -93,9 +90,7 @@ def sign_up():
 def confirm():
     """Every failure says whether the user must start again (``startAgain``):
     only an answer that certainly never reached Cognito may be sent again."""
-    token = forms.json_field("token")
-    if not isinstance(token, str) or not _TOKEN.match(token):
-        raise bad_input("token must be the token the Authsignal popup returned.")
+    token = forms.token(forms.json_field("token"), "token must be the token the Authsignal popup returned.")
     try:
         return _answer(token)
     except AuthError as error:
@@ -131,7 +126,7 @@ def callback():
     result token; the sign-in in progress is in this browser's server-side
     session, so the server finishes it and goes to the page."""
     token = request.args.get("token", "")
-    if not _TOKEN.match(token):
+    if not forms.is_token(token):
         raise AuthError("invalid_callback", f"This sign-in link is not valid. {START_AGAIN}", 400)
     pending = take_pending_sign_in()
     if pending is None:

@@ -3,12 +3,16 @@ each refused with a plain message (and the field it is about)."""
 
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
 from flask import request
 
 from .errors import AuthError, bad_input
 
 MAX_PASSWORD_LENGTH = 256
+#: What an Authsignal token (a JWT) may look like, at most 4 KiB.
+_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{1,4096}$")
 
 
 def json_field(name: str):
@@ -16,6 +20,17 @@ def json_field(name: str):
     if not isinstance(body, dict):
         raise bad_input("Send a JSON object.")
     return body.get(name)
+
+
+def is_token(value) -> bool:
+    return isinstance(value, str) and bool(_TOKEN.match(value))
+
+
+def token(value, message: str) -> str:
+    """An Authsignal token from the browser, else a 400 saying ``message``."""
+    if not is_token(value):
+        raise bad_input(message)
+    return value
 
 
 def email(value) -> str:

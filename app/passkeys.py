@@ -14,7 +14,6 @@ first, and a passkey serves as the second step in the pre-built UI instead.
 from __future__ import annotations
 
 import ipaddress
-import logging
 import re
 from urllib.parse import urlsplit
 
@@ -30,13 +29,11 @@ from .sign_in_limits import sign_in_rate_limit
 from .services import authsignal_api, cognito, settings
 from .user_session import current_user, discard_pending_sign_in, start_signed_in_session
 
-log = logging.getLogger(__name__)
 bp = Blueprint("passkeys", __name__)
 #: Each call makes a call to Authsignal with the tenant's secret.
 passkey_rate_limit = limiter.limit(
     "20 per minute", error_message="Too many passkey requests from here. Wait a minute and try again."
 )
-_TOKEN = re.compile(r"^[A-Za-z0-9._~+/=-]{1,4096}$")
 #: Authsignal user ids here are Cognito subs (UUIDs); any id-like string up to 128 characters.
 _USER_ID = re.compile(r"^[A-Za-z0-9._:@+-]{1,128}$")
 _AUTHENTICATOR_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -99,9 +96,8 @@ def sign_in():
     verification of this action, so a wrong id signs nobody in."""
     if settings().uses_passwords:
         abort(404)
-    token, user_id = forms.json_field("token"), forms.json_field("userId")
-    if not isinstance(token, str) or not _TOKEN.match(token):
-        raise bad_input("token must be the token of the passkey sign-in.")
+    token = forms.token(forms.json_field("token"), "token must be the token of the passkey sign-in.")
+    user_id = forms.json_field("userId")
     if not isinstance(user_id, str) or not _USER_ID.match(user_id):
         raise bad_input("userId must be the user id of the passkey sign-in.")
     discard_pending_sign_in()

@@ -27,10 +27,8 @@ log = logging.getLogger(__name__)
 def init_assets(app: Flask) -> None:
     @app.get("/vendor/authsignal-browser.js")
     def web_sdk():
-        if not (WEB_SDK_DIR / "index.min.js").is_file():
-            log.error("node_modules/@authsignal/browser is missing: run `npm ci` (or `make run`)")
-            abort(404)
-        return send_from_directory(WEB_SDK_DIR, "index.min.js", mimetype="text/javascript", max_age=3600)
+        sdk = _web_sdk_file()
+        return send_from_directory(sdk.parent, sdk.name, mimetype="text/javascript", max_age=3600)
 
     @app.get("/assets/<name>.js")
     def script(name: str):
@@ -38,13 +36,19 @@ def init_assets(app: Flask) -> None:
             abort(404)
         if name not in WITH_WEB_SDK:
             return send_from_directory(script_folder(name), f"{name}.js", mimetype="text/javascript")
-        sdk, own = WEB_SDK_DIR / "index.min.js", script_folder(name) / f"{name}.js"
-        if not sdk.is_file():
-            log.error("node_modules/@authsignal/browser is missing: run `npm ci` (or `make run`)")
-            abort(404)
+        sdk, own = _web_sdk_file(), script_folder(name) / f"{name}.js"
         response = Response(_bundle(sdk, sdk.stat().st_mtime, own, own.stat().st_mtime), mimetype="text/javascript")
         response.add_etag()
         return response.make_conditional(request)
+
+
+def _web_sdk_file() -> Path:
+    """The Web SDK's bundle, or a 404 (and a log line saying how to get it)."""
+    sdk = WEB_SDK_DIR / "index.min.js"
+    if not sdk.is_file():
+        log.error("node_modules/@authsignal/browser is missing: run `npm ci` (or `make run`)")
+        abort(404)
+    return sdk
 
 
 def script_folder(name: str) -> Path:

@@ -34,7 +34,9 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from dotenv import dotenv_values
 
-from .stack import ROOT, free_port
+from tests.support.ports import free_port
+
+from .stack import ROOT
 
 WAITING = "waiting (sockets, locks)"
 RAISED_LIMITS = {name: "1000000 per minute" for name in

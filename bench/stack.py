@@ -37,6 +37,8 @@ from pathlib import Path
 
 import requests
 
+from tests.support.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 SPA_SOURCE = BENCH / "spa"
@@ -57,12 +59,6 @@ BENCH_LIMITS = {
 
 class StackError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # ----- CPU accounting ------------------------------------------------------------------------

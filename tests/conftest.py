@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from authsignal import AuthsignalClient
+from playwright.sync_api import expect
 
 from emulators.authsignal import AuthsignalEmulator
 from tests.support.chromium import CHROMIUM_ARGS, find_chromium
+from tests.support.page_record import PageRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB_SDK = ROOT / "node_modules" / "@authsignal" / "browser" / "dist" / "index.min.js"
@@ -28,8 +30,6 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-
-
 @pytest.fixture(scope="session")
 def browser():
     path = find_chromium()
@@ -43,11 +43,30 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report carries what its page went through."""
+    report = yield
+    record = getattr(item, "page_record", None)
+    if record is not None and report.when == "call" and report.failed:
+        report.sections.append(("what the page saw", record.report()))
+    return report
+
+
+#: How long a browser test waits for an action or an assertion (Playwright's
+#: assertions would give up after 5 s). On a loaded 2-core CI machine, with
+#: every server in this one Python process, a sign-in once did not show within
+#: 5 s, with nothing logged. Speed is measured by the benchmark, not here.
+BROWSER_TIMEOUT_MS = 10_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
+
+
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context()
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
+    request.node.page_record = PageRecord(page)
     yield page
     context.close()
 

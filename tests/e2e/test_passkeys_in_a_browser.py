@@ -18,8 +18,9 @@ from playwright.sync_api import expect
 
 from app import create_app
 from emulators.background_server import BackgroundServer
-from tests.conftest import app_environ
+from tests.conftest import BROWSER_TIMEOUT_MS, app_environ
 from tests.emulators.authsignal.helpers import latest_code, send_code_in_ui
+from tests.support.page_record import PageRecord
 
 pytestmark = pytest.mark.browser
 POPUP = "#__authsignal-popup-iframe"
@@ -67,10 +68,12 @@ def page(page):
 
 
 @pytest.fixture
-def autofill_page(browser):
+def autofill_page(browser, request):
     context = browser.new_context()
-    context.set_default_timeout(10_000)
-    yield context.new_page()
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page = context.new_page()
+    request.node.page_record = PageRecord(page)
+    yield page
     context.close()
 
 
@@ -219,7 +222,7 @@ def test_a_cloned_passkey_is_refused(browser, page, app_origin, authsignal_emula
     try:
         thief = context.new_page()
         thief.add_init_script(NO_AUTOFILL)
-        thief.set_default_timeout(10_000)
+        thief.set_default_timeout(BROWSER_TIMEOUT_MS)
         thief.goto(f"{app_origin}/")
         Authenticator(thief).add({**original, "signCount": 0})
         thief.get_by_role("button", name="Sign in with a passkey").click()
@@ -235,7 +238,7 @@ def test_a_passkey_token_sent_with_another_users_id_signs_nobody_in(page, browse
     victim = browser.new_context()
     try:
         victim_page = victim.new_page()
-        victim_page.set_default_timeout(10_000)
+        victim_page.set_default_timeout(BROWSER_TIMEOUT_MS)
         sign_in_with_email_code(victim_page, app_origin, authsignal_emulator, "victim-" + email)
         victim_sub = victim_page.locator("code").inner_text()
     finally:

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from app import create_app
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
 from emulators.background_server import BackgroundServer
-from tests.conftest import app_environ
+from tests.conftest import BROWSER_TIMEOUT_MS, app_environ
 
 pytestmark = pytest.mark.browser
 
@@ -122,7 +122,7 @@ def test_password_then_the_authenticator_app_then_rules(browser, page, app_url, 
 
     # Another browser is a new device: asked for a code from the app.
     other = browser.new_context()
-    other.set_default_timeout(10_000)
+    other.set_default_timeout(BROWSER_TIMEOUT_MS)
     device = other.new_page()
     sign_in(device, app_url, email)
     expect(device.frame_locator(POPUP).get_by_role("heading")).to_have_text("Enter your authenticator code")
@@ -140,7 +140,7 @@ def test_password_then_the_authenticator_app_then_rules(browser, page, app_url, 
 def test_a_blocked_address_is_told_so(browser, app_url, mfa_authsignal):
     email = f"mfa-{uuid.uuid4().hex[:10]}@example.com"
     context = browser.new_context(extra_http_headers={"X-Forwarded-For": BLOCKED_ADDRESS})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     page.goto(app_url + "/sign-up")
     fill_credentials(page, email, PASSWORD)

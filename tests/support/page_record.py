@@ -1,0 +1,42 @@
+"""What a browser test's page went through, for the report of a failed test:
+the console, uncaught errors, failed and refused requests with their timing,
+and the text of each frame when the test failed. A flaky browser test in CI
+then says what the page saw, not only which assertion timed out."""
+
+from __future__ import annotations
+
+import time
+
+
+class PageRecord:
+    """Listens to one page (and its frames) from the start of a test."""
+
+    def __init__(self, page):
+        self.page = page
+        self.started = time.monotonic()
+        self.lines: list[str] = []
+        page.on("console", lambda message: self._add(f"console.{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: self._add(f"page error: {error}"))
+        page.on("requestfailed", lambda request: self._add(
+            f"request failed: {request.method} {request.url} ({request.failure})"))
+        page.on("response", self._response)
+        page.on("framenavigated", lambda frame: self._add(f"frame navigated: {frame.url}"))
+
+    def _add(self, line: str) -> None:
+        self.lines.append(f"{time.monotonic() - self.started:7.3f}s {line}")
+
+    def _response(self, response) -> None:
+        request = response.request
+        if request.resource_type in ("fetch", "xhr", "document") or response.status >= 400:
+            self._add(f"{response.status} {request.method} {response.url.split('?')[0]}")
+
+    def report(self) -> str:
+        """The record so far, then each frame's visible text as it is now."""
+        text = ["What the page went through:", *self.lines, "", "What its frames show now:"]
+        try:
+            for frame in self.page.frames:
+                body = frame.evaluate("() => document.body ? document.body.innerText : ''")
+                text.append(f"--- {frame.url}\n{body.strip()}")
+        except Exception as error:  # the page may be gone or hung
+            text.append(f"(could not read the frames: {error})")
+        return "\n".join(text)

@@ -11,6 +11,8 @@ itself and no popup opens.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, current_app, g, get_flashed_messages, redirect, render_template, request, url_for
 
 from . import forms, signed_in_page
@@ -29,6 +31,8 @@ from .user_session import (
     start_signed_in_session,
     take_pending_sign_in,
 )
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
 
@@ -112,6 +116,8 @@ def _answer(token: str):
         restore_pending_sign_in(pending)
         raise AuthError(error.code, error.message, error.status, sent=False, start_again=False) from None
     if isinstance(result, Challenge) and result.needs_the_user:
+        # The Verify trigger found the answer wrong (its log says why).
+        log.info("Cognito asked for the challenge again: the answer was not accepted")
         _check_challenge_url(result.url)
         remember_challenge(pending.email, result)
         error = AuthError("wrong_answer", "The verification did not succeed. Try again.", 422, start_again=False)

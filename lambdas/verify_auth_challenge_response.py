@@ -136,15 +136,27 @@ def _validate(settings: AuthsignalSettings, token: str, user_id: str) -> dict | 
 
 
 def _is_success(result: dict | None, user_id: str, action: str, expected_key: str, expected_state: str) -> bool:
-    """Only the exact shape of a success is one: anything else is a failure."""
-    return (
-        result is not None
-        and result.get("is_valid") is True
-        and result.get("state") == expected_state
-        and _same(result.get("user_id"), user_id)
-        and _same(result.get("action"), action)
-        and _same(result.get("idempotency_key"), expected_key)
-    )
+    """Only the exact shape of a success is one: anything else is a failure,
+    logged with what differed (a token validated twice, another action...)."""
+    if result is None:
+        return False  # logged by _validate
+    differs = [
+        name
+        for name, right in (
+            ("is_valid", result.get("is_valid") is True),
+            ("state", result.get("state") == expected_state),
+            ("user_id", _same(result.get("user_id"), user_id)),
+            ("action", _same(result.get("action"), action)),
+            ("idempotency_key", _same(result.get("idempotency_key"), expected_key)),
+        )
+        if not right
+    ]
+    if differs:
+        log.warning(
+            "Authsignal's validate did not confirm this challenge (is_valid=%r, state=%r); not as expected: %s",
+            result.get("is_valid"), result.get("state"), ", ".join(differs),
+        )
+    return not differs
 
 
 def _same(value: object, expected: str) -> bool:

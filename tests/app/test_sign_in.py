@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -163,10 +164,14 @@ def test_confirm_without_a_sign_in_says_start_again(user):
     }
 
 
-def test_a_wrong_answer_gives_a_new_challenge_that_can_succeed(user, authsignal_emulator, email):
+def test_a_wrong_answer_gives_a_new_challenge_that_can_succeed(user, authsignal_emulator, email, caplog):
+    caplog.set_level(logging.INFO)
     started = user.post_json("/api/sign-in", {"email": email}).get_json()
 
     wrong = user.post_json("/api/confirm", {"token": track_token(started["url"])})
+    # The app's log and the Verify trigger's say why the sign-in did not end.
+    assert "Cognito asked for the challenge again: the answer was not accepted" in caplog.messages
+    assert "The answer is the challenge's track token, not a result token" in caplog.messages
     retry_url = wrong.get_json()["url"]
     confirmed = user.post_json("/api/confirm", {"token": win(authsignal_emulator, retry_url, email)})
 

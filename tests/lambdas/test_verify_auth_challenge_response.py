@@ -21,6 +21,10 @@ def verify(sub, answer, private=None) -> bool:
     return verify_auth_challenge_response.handler(event, None)["response"]["answerCorrect"]
 
 
+def triggers_log(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.name.startswith("lambdas")]
+
+
 def private_parameters(key="some-idempotency-key", track_token="some.track.token") -> dict:
     """Private parameters as Create makes them, for tests that never reach a real challenge."""
     return {IDEMPOTENCY_KEY: key, TRACK_TOKEN_HASH: hashlib.sha256(track_token.encode()).hexdigest()}
@@ -35,12 +39,34 @@ def challenge(lambda_env, user_id, email):
     return created["privateChallengeParameters"], {"token": token}
 
 
-def test_a_token_won_by_the_user_is_correct_once(lambda_env, challenge, user_id, email):
+def test_a_token_won_by_the_user_is_correct_once(lambda_env, challenge, caplog, user_id, email):
+    caplog.set_level(logging.DEBUG, logger="lambdas")
     private, track = challenge
     token = complete_challenge(lambda_env, track, email)
 
     assert verify(user_id, token, private) is True
+    assert triggers_log(caplog) == []
     assert verify(user_id, token, private) is False
+    # Why, for whoever reads the trigger's log: Authsignal said not valid.
+    [record] = triggers_log(caplog)
+    assert record.levelno == logging.WARNING
+    assert record.getMessage() == (
+        "Authsignal's validate did not confirm this challenge (is_valid=False, "
+        "state='CHALLENGE_SUCCEEDED'); not as expected: is_valid"
+    )
+    assert token not in caplog.text
+
+
+def test_a_token_of_another_challenge_says_which_challenge_differs(lambda_env, challenge, caplog, user_id, email):
+    private, _ = challenge
+    other = create_auth_challenge.handler(events.create_auth_challenge(user_id, email), None)["response"]
+    other_token = complete_challenge(
+        lambda_env, {"token": other["publicChallengeParameters"]["url"].split("token=", 1)[1]}, email
+    )
+    caplog.set_level(logging.DEBUG, logger="lambdas")
+
+    assert verify(user_id, other_token, private) is False
+    assert caplog.messages[-1].endswith("not as expected: idempotency_key")
 
 
 def test_the_token_of_another_user_is_wrong(lambda_env, challenge, email):

@@ -71,6 +71,12 @@ def page(browser, request):
     context.close()
 
 
+@pytest.fixture
+def page_record(page, request) -> PageRecord:
+    """What the test's ``page`` went through so far (its ``problems``, for one)."""
+    return request.node.page_record
+
+
 @pytest.fixture(scope="session")
 def web_sdk_path() -> Path:
     if not WEB_SDK.is_file():

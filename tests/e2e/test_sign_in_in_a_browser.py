@@ -35,7 +35,7 @@ def enter_code(popup, code):
     popup.get_by_role("button", name="Verify").click()
 
 
-def test_sign_in_reload_and_sign_out(page, app_url, authsignal_emulator, email):
+def test_sign_in_reload_and_sign_out(page, page_record, app_url, authsignal_emulator, email):
     popup = start_sign_in(page, app_url, email)
     expect(page.get_by_role("status").last).to_have_text("Complete the verification in the pop-up…")
     send_code_in_ui(popup)
@@ -52,6 +52,9 @@ def test_sign_in_reload_and_sign_out(page, app_url, authsignal_emulator, email):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.reload()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    # Nothing in the browser's console along the way (no missing icon, no
+    # refused script or style, no failed request), in the page or the popup.
+    assert page_record.problems == []
 
 
 def test_a_wrong_code_before_the_right_one(page, app_url, authsignal_emulator, email):

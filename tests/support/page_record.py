@@ -15,15 +15,21 @@ class PageRecord:
         self.page = page
         self.started = time.monotonic()
         self.lines: list[str] = []
-        page.on("console", lambda message: self._add(f"console.{message.type}: {message.text}"))
-        page.on("pageerror", lambda error: self._add(f"page error: {error}"))
+        self.problems: list[str] = []  # console errors, uncaught errors, failed requests
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self._add(f"page error: {error}", problem=True))
         page.on("requestfailed", lambda request: self._add(
-            f"request failed: {request.method} {request.url} ({request.failure})"))
+            f"request failed: {request.method} {request.url} ({request.failure})", problem=True))
         page.on("response", self._response)
         page.on("framenavigated", lambda frame: self._add(f"frame navigated: {frame.url}"))
 
-    def _add(self, line: str) -> None:
+    def _add(self, line: str, problem: bool = False) -> None:
         self.lines.append(f"{time.monotonic() - self.started:7.3f}s {line}")
+        if problem:
+            self.problems.append(line)
+
+    def _console(self, message) -> None:
+        self._add(f"console.{message.type}: {message.text}", problem=message.type == "error")
 
     def _response(self, response) -> None:
         request = response.request

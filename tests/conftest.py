@@ -47,9 +47,9 @@ def browser():
 def pytest_runtest_makereport(item, call):
     """A failed browser test's report carries what its page went through."""
     report = yield
-    record = getattr(item, "page_record", None)
-    if record is not None and report.when == "call" and report.failed:
-        report.sections.append(("what the page saw", record.report()))
+    if report.when == "call" and report.failed:
+        for number, record in enumerate(getattr(item, "page_records", []), 1):
+            report.sections.append((f"what page {number} saw", record.report()))
     return report
 
 
@@ -61,20 +61,42 @@ BROWSER_TIMEOUT_MS = 10_000
 expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 
+def record_page(request, page) -> PageRecord:
+    """Record what ``page`` goes through, for the report if the test fails."""
+    record = PageRecord(page)
+    if not hasattr(request.node, "page_records"):
+        request.node.page_records = []
+    request.node.page_records.append(record)
+    return record
+
+
 @pytest.fixture
-def page(browser, request):
-    context = browser.new_context()
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    page = context.new_page()
-    request.node.page_record = PageRecord(page)
-    yield page
-    context.close()
+def new_context(browser, request):
+    """``browser.new_context`` for a test: the browser tests' timeout, every
+    page recorded for the report, closed at the end of the test."""
+    contexts = []
+
+    def new(**options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.on("page", lambda page: record_page(request, page))
+        contexts.append(context)
+        return context
+
+    yield new
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    return new_context().new_page()
 
 
 @pytest.fixture
 def page_record(page, request) -> PageRecord:
     """What the test's ``page`` went through so far (its ``problems``, for one)."""
-    return request.node.page_record
+    return request.node.page_records[0]
 
 
 @pytest.fixture(scope="session")

@@ -75,19 +75,15 @@ def test_a_code_by_phone(page, app_url, every_method, email, label, number):
     assert message["channel"] == ("SMS" if label == "Text message" else "WHATSAPP")
 
 
-def test_an_email_link_opened_in_another_browser(browser, page, app_url, every_method, email):
+def test_an_email_link_opened_in_another_browser(new_context, page, app_url, every_method, email):
     popup = choose(page, app_url, email, "Email link")
     popup.get_by_role("button", name="Send link", exact=True).click()
     expect(popup.locator("#link-step")).to_contain_text(f"We sent a link to {email}")
     link = inbox(every_method, email)[0]["link"]
 
-    other = browser.new_context()
-    try:
-        tab = other.new_page()
-        tab.goto(link)
-        expect(tab.get_by_role("status")).to_contain_text("You can close this tab")
-    finally:
-        other.close()
+    tab = new_context().new_page()
+    tab.goto(link)
+    expect(tab.get_by_role("status")).to_contain_text("You can close this tab")
 
     signed_in_with(page, email, "Email link")
 

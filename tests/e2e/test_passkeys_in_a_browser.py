@@ -18,9 +18,8 @@ from playwright.sync_api import expect
 
 from app import create_app
 from emulators.background_server import BackgroundServer
-from tests.conftest import BROWSER_TIMEOUT_MS, app_environ
+from tests.conftest import app_environ
 from tests.emulators.authsignal.helpers import latest_code, send_code_in_ui
-from tests.support.page_record import PageRecord
 
 pytestmark = pytest.mark.browser
 POPUP = "#__authsignal-popup-iframe"
@@ -68,13 +67,8 @@ def page(page):
 
 
 @pytest.fixture
-def autofill_page(browser, request):
-    context = browser.new_context()
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    page = context.new_page()
-    request.node.page_record = PageRecord(page)
-    yield page
-    context.close()
+def autofill_page(new_context):
+    return new_context().new_page()
 
 
 def heading(page):
@@ -210,7 +204,7 @@ def test_a_passkey_of_another_site_is_not_offered(page, app_origin, authsignal_e
     expect(heading(page)).to_have_text("Sign in")
 
 
-def test_a_cloned_passkey_is_refused(browser, page, app_origin, authsignal_emulator, email):
+def test_a_cloned_passkey_is_refused(new_context, page, app_origin, authsignal_emulator, email):
     """A copy of the key whose counter is behind the one the service saw last."""
     authenticator = enrolled(page, app_origin, authsignal_emulator, email)
     page.get_by_role("button", name="Sign in with a passkey").click()
@@ -218,31 +212,23 @@ def test_a_cloned_passkey_is_refused(browser, page, app_origin, authsignal_emula
     [original] = authenticator.credentials()
     assert original["signCount"] >= 1
 
-    context = browser.new_context()
-    try:
-        thief = context.new_page()
-        thief.add_init_script(NO_AUTOFILL)
-        thief.set_default_timeout(BROWSER_TIMEOUT_MS)
-        thief.goto(f"{app_origin}/")
-        Authenticator(thief).add({**original, "signCount": 0})
-        thief.get_by_role("button", name="Sign in with a passkey").click()
+    thief = new_context().new_page()
+    thief.add_init_script(NO_AUTOFILL)
+    thief.goto(f"{app_origin}/")
+    Authenticator(thief).add({**original, "signCount": 0})
+    thief.get_by_role("button", name="Sign in with a passkey").click()
 
-        expect(thief.locator("#error")).to_contain_text(re.compile(r"refused: .*sign count of \d+ was not greater"))
-        expect(heading(thief)).to_have_text("Sign in")
-    finally:
-        context.close()
+    expect(thief.locator("#error")).to_contain_text(re.compile(r"refused: .*sign count of \d+ was not greater"))
+    expect(heading(thief)).to_have_text("Sign in")
 
 
-def test_a_passkey_token_sent_with_another_users_id_signs_nobody_in(page, browser, app_origin,
+def test_a_passkey_token_sent_with_another_users_id_signs_nobody_in(page, new_context, app_origin,
                                                                     authsignal_emulator, email):
-    victim = browser.new_context()
-    try:
-        victim_page = victim.new_page()
-        victim_page.set_default_timeout(BROWSER_TIMEOUT_MS)
-        sign_in_with_email_code(victim_page, app_origin, authsignal_emulator, "victim-" + email)
-        victim_sub = victim_page.locator("code").inner_text()
-    finally:
-        victim.close()
+    victim = new_context()
+    victim_page = victim.new_page()
+    sign_in_with_email_code(victim_page, app_origin, authsignal_emulator, "victim-" + email)
+    victim_sub = victim_page.locator("code").inner_text()
+    victim.close()
     enrolled(page, app_origin, authsignal_emulator, email)
 
     def swap_user(route):

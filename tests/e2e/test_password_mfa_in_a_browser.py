@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from app import create_app
 from emulators.authsignal import AuthsignalEmulator, AuthsignalEmulatorConfig
 from emulators.background_server import BackgroundServer
-from tests.conftest import BROWSER_TIMEOUT_MS, app_environ
+from tests.conftest import app_environ
 
 pytestmark = pytest.mark.browser
 
@@ -97,7 +97,7 @@ def sign_out(page):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
 
-def test_password_then_the_authenticator_app_then_rules(browser, page, app_url, local_cognito):
+def test_password_then_the_authenticator_app_then_rules(new_context, page, app_url, local_cognito):
     email = f"mfa-{uuid.uuid4().hex[:10]}@example.com"
 
     # Create an account: a weak password is explained next to its field.
@@ -121,9 +121,7 @@ def test_password_then_the_authenticator_app_then_rules(browser, page, app_url, 
     assert page.locator(POPUP).count() == 0
 
     # Another browser is a new device: asked for a code from the app.
-    other = browser.new_context()
-    other.set_default_timeout(BROWSER_TIMEOUT_MS)
-    device = other.new_page()
+    device = new_context().new_page()
     sign_in(device, app_url, email)
     expect(device.frame_locator(POPUP).get_by_role("heading")).to_have_text("Enter your authenticator code")
     enter_code(device, authenticator.at(time.time() + 30))  # the next step: the enrolment used this one
@@ -134,14 +132,11 @@ def test_password_then_the_authenticator_app_then_rules(browser, page, app_url, 
     sign_in(device, app_url, email)
     signed_in(device, email)
     assert device.locator(POPUP).count() == 0
-    other.close()
 
 
-def test_a_blocked_address_is_told_so(browser, app_url, mfa_authsignal):
+def test_a_blocked_address_is_told_so(new_context, app_url, mfa_authsignal):
     email = f"mfa-{uuid.uuid4().hex[:10]}@example.com"
-    context = browser.new_context(extra_http_headers={"X-Forwarded-For": BLOCKED_ADDRESS})
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    page = context.new_page()
+    page = new_context(extra_http_headers={"X-Forwarded-For": BLOCKED_ADDRESS}).new_page()
     page.goto(app_url + "/sign-up")
     fill_credentials(page, email, PASSWORD)
 
@@ -149,7 +144,6 @@ def test_a_blocked_address_is_told_so(browser, app_url, mfa_authsignal):
 
     expect(page.get_by_role("alert").last).to_have_text("This sign-in was blocked.")
     assert page.locator(POPUP).count() == 0
-    context.close()
 
 
 def test_a_forgotten_password_is_reset_from_the_code_in_the_cognito_inbox(page, app_url, local_cognito):

@@ -80,7 +80,7 @@ def test_a_tracked_phone_number_is_used_without_asking(page, app_origin, user_id
 
 
 def test_a_magic_link_opened_in_another_browser_closes_the_popup_with_a_token(
-    browser, page, app_origin, user_id, email
+    new_context, page, app_origin, user_id, email
 ):
     with tenant("EMAIL_MAGIC_LINK,EMAIL_OTP") as emulator:
         start(page, app_origin, emulator, client_of(emulator).track(user_id, ACTION, {"email": email})["url"])
@@ -89,16 +89,12 @@ def test_a_magic_link_opened_in_another_browser_closes_the_popup_with_a_token(
         expect(ui.locator("#link-step")).to_contain_text(f"We sent a link to {email}")
         link = inbox(emulator, email)[0]["link"]
 
-        other = browser.new_context()
-        try:
-            tab = other.new_page()
-            tab.goto(link)
-            expect(tab.get_by_role("status")).to_contain_text("You can close this tab")
-            token = result_token(page)
-            tab.goto(link)
-            expect(tab.get_by_role("alert")).to_contain_text("already been used")
-        finally:
-            other.close()
+        tab = new_context().new_page()
+        tab.goto(link)
+        expect(tab.get_by_role("status")).to_contain_text("You can close this tab")
+        token = result_token(page)
+        tab.goto(link)
+        expect(tab.get_by_role("alert")).to_contain_text("already been used")
 
         assert validated_method(emulator, token, user_id) == "EMAIL_MAGIC_LINK"
 

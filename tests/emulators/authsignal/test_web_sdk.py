@@ -330,29 +330,25 @@ def test_a_blocked_action_shows_no_code(page, app_origin, authsignal_emulator, a
 
 
 def test_the_web_sdks_headless_totp_methods_work_against_the_emulator(
-    browser, web_sdk_path, authsignal_emulator, authsignal, user_id, email
+    new_context, web_sdk_path, authsignal_emulator, authsignal, user_id, email
 ):
     """``authsignal.totp.enroll()`` and ``.verify({code})`` of the unmodified
     SDK, same-origin (test_more_methods_in_a_browser.py calls it cross-origin): a page of the emulator's
     own origin with the SDK added to it."""
-    context = browser.new_context(bypass_csp=True)
-    try:
-        page = context.new_page()
-        page.goto(f"{authsignal_emulator.origin}/challenge?token=none")
-        page.add_script_tag(path=str(web_sdk_path))
-        track = authsignal.track(user_id, ACTION, {"email": email})
-        enrolled = page.evaluate(
-            """async ([tenantId, baseUrl, token]) => {
-                 window.client = new authsignal.Authsignal({ tenantId, baseUrl });
-                 window.client.setToken(token);
-                 return await window.client.totp.enroll();
-               }""",
-            [authsignal_emulator.config.tenant_id, authsignal_emulator.base_url, track["token"]],
-        )
-        code = pyotp.parse_uri(enrolled["data"]["uri"]).now()
-        verified = page.evaluate("async (code) => await window.client.totp.verify({ code })", code)
-    finally:
-        context.close()
+    page = new_context(bypass_csp=True).new_page()
+    page.goto(f"{authsignal_emulator.origin}/challenge?token=none")
+    page.add_script_tag(path=str(web_sdk_path))
+    track = authsignal.track(user_id, ACTION, {"email": email})
+    enrolled = page.evaluate(
+        """async ([tenantId, baseUrl, token]) => {
+             window.client = new authsignal.Authsignal({ tenantId, baseUrl });
+             window.client.setToken(token);
+             return await window.client.totp.enroll();
+           }""",
+        [authsignal_emulator.config.tenant_id, authsignal_emulator.base_url, track["token"]],
+    )
+    code = pyotp.parse_uri(enrolled["data"]["uri"]).now()
+    verified = page.evaluate("async (code) => await window.client.totp.verify({ code })", code)
 
     assert enrolled["data"]["secret"] and enrolled["data"]["userId"] == user_id
     assert verified["data"]["isVerified"] is True

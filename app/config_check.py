@@ -26,6 +26,7 @@ from botocore.exceptions import (
     ClientError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    NoCredentialsError,
     ReadTimeoutError,
 )
 from flask import current_app
@@ -260,8 +261,10 @@ def check_jwks(settings: Settings) -> list[Result]:
 
 # ----- Authsignal ----------------------------------------------------------------
 def check_authsignal(settings: Settings, secret: str | None) -> list[Result]:
-    """The tenant id, the API base URL, and the lambdas' secret key against it
-    (``secret`` is ``AUTHSIGNAL_SECRET`` of this environment, if any)."""
+    """The tenant id, the API base URL, and the secret key against it:
+    ``AUTHSIGNAL_SECRET`` of this environment (``secret``) if set, else the one
+    in the SSM parameter ``AUTHSIGNAL_SECRET_PARAMETER`` names, read as the app
+    reads it."""
     tenant_id = settings.authsignal_tenant_id or ""
     results = [
         ok("AUTHSIGNAL_TENANT_ID", f"{tenant_id!r} is well-formed")
@@ -278,10 +281,47 @@ def check_authsignal(settings: Settings, secret: str | None) -> list[Result]:
             skipped("AUTHSIGNAL_SECRET", "not tried, as AUTHSIGNAL_URL does not answer"),
         ]
     results.append(ok("AUTHSIGNAL_URL", f"{url} answers (HTTP {answer.status_code})"))
+    if not secret and settings.authsignal_secret_parameter:
+        read = _read_secret_parameter(settings)
+        if isinstance(read, Result):
+            return [*results, read]
+        return [*results, _secret_check(url, read, "AUTHSIGNAL_SECRET_PARAMETER")]
     return [*results, _secret_check(url, secret)]
 
 
-def _secret_check(url: str, secret: str | None) -> Result:
+#: What an SSM refusal means for the one who runs the check.
+SSM_ERRORS = {
+    "ParameterNotFound": "there is no such parameter in {region}: check its name, and COGNITO_REGION",
+    "ParameterVersionNotFound": "there is no such version of the parameter: drop the version from its name",
+    "AccessDeniedException": "these AWS credentials may not read it: allow ssm:GetParameter on it "
+                             "(and kms:Decrypt on its key)",
+    "UnrecognizedClientException": "the access key is unknown: check the AWS profile or keys",
+    "ExpiredTokenException": "the session token has expired: renew the AWS session",
+}
+
+
+def _read_secret_parameter(settings: Settings) -> str | Result:
+    """The secret from its SSM parameter, or the problem reading it (never the value)."""
+    from .authsignal_api import SecretFromParameterStore
+
+    name, region = settings.authsignal_secret_parameter, settings.cognito_region
+    setting = "AUTHSIGNAL_SECRET_PARAMETER"
+    try:
+        value = SecretFromParameterStore(name, region)()
+    except NoCredentialsError:
+        return problem(setting, f"{name} could not be read: no AWS credentials found (set a profile or keys)")
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        hint = SSM_ERRORS.get(code, "AWS refused the request").format(region=region)
+        return problem(setting, f"{name} could not be read ({code or 'error'}): {hint}")
+    except (BotoCoreError, KeyError, TypeError) as exc:
+        return problem(setting, f"{name} could not be read ({type(exc).__name__})")
+    if not isinstance(value, str) or not value.strip():
+        return problem(setting, f"{name} is empty: put the tenant's secret key in it")
+    return value
+
+
+def _secret_check(url: str, secret: str | None, setting: str = "AUTHSIGNAL_SECRET") -> Result:
     if not secret:
         return skipped(
             "AUTHSIGNAL_SECRET",
@@ -293,16 +333,16 @@ def _secret_check(url: str, secret: str | None) -> Result:
     try:
         response = requests.get(f"{url}/users/{PROBE_USER_ID}", auth=(secret, ""), timeout=TIMEOUT_SECONDS)
     except requests.RequestException as exc:
-        return problem("AUTHSIGNAL_SECRET", f"trying it at {url} failed ({type(exc).__name__})")
+        return problem(setting, f"trying it at {url} failed ({type(exc).__name__})")
     if response.status_code == 401:
         return problem(
-            "AUTHSIGNAL_SECRET",
+            setting,
             f"refused by {url} (HTTP 401): the secret key is wrong, or the tenant is in another region "
             "(set AUTHSIGNAL_URL to its region's API URL)",
         )
     if response.status_code != 200:
-        return problem("AUTHSIGNAL_SECRET", f"trying it at {url} answered HTTP {response.status_code}")
-    return ok("AUTHSIGNAL_SECRET", f"accepted by {url}")
+        return problem(setting, f"trying it at {url} answered HTTP {response.status_code}")
+    return ok(setting, f"accepted by {url}")
 
 
 # ----- the session store -------------------------------------------------------------

@@ -3,6 +3,7 @@ settings, and each broken setting named on its own line, secrets never shown."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -11,7 +12,7 @@ from app import create_app
 from app.config_check import check_web_sdk
 from emulators.cognito import CognitoEmulator, CognitoEmulatorConfig
 from tests.support.ports import free_port
-from tests.support.servers import closed_port
+from tests.support.servers import answering_server, closed_port
 
 WRONG_AUTHSIGNAL_SECRET = "wrong-authsignal-secret-" + "q" * 24
 WRONG_CLIENT_SECRET = "WrongClientSecret" + "7" * 20
@@ -246,3 +247,75 @@ def test_redis_unreachable(make_app):
 
     assert code == 1
     assert problems(lines) == ["PROBLEM SESSION_REDIS_URL: the session store is unavailable: cannot reach Redis: ConnectionError"]
+
+
+# ----- the secret in an SSM parameter, read as the app reads it ------------------------
+# A stand-in for SSM's endpoint (boto3 honours AWS_ENDPOINT_URL_SSM): it answers
+# GetParameter with what a test gives it.
+PARAMETER = "/authsignal/secret"
+
+
+def ssm_answer(value: str) -> bytes:
+    return json.dumps({"Parameter": {"Name": PARAMETER, "Type": "SecureString", "Value": value}}).encode()
+
+
+def ssm_error(code: str) -> bytes:
+    return json.dumps({"__type": code, "message": "refused"}).encode()
+
+
+def check_with_parameter(make_app, monkeypatch, ssm_url: str):
+    monkeypatch.delenv("AUTHSIGNAL_SECRET")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SSM", ssm_url)
+    return check(make_app(environ={"AUTHSIGNAL_SECRET": "", "AUTHSIGNAL_SECRET_PARAMETER": PARAMETER}))
+
+
+def test_the_secret_in_its_parameter_is_read_and_tried(make_app, monkeypatch, authsignal_emulator):
+    with answering_server(ssm_answer(authsignal_emulator.config.secret)) as (ssm_url, seen):
+        code, lines = check_with_parameter(make_app, monkeypatch, ssm_url)
+
+    assert seen == ["AmazonSSM.GetParameter"]
+    assert f"ok      AUTHSIGNAL_SECRET_PARAMETER: accepted by {authsignal_emulator.base_url}" in lines
+    assert not any(line.startswith("skipped AUTHSIGNAL_SECRET") for line in lines), lines
+    assert authsignal_emulator.config.secret not in "\n".join(lines)
+
+
+def test_a_wrong_secret_in_its_parameter(make_app, monkeypatch, authsignal_emulator):
+    with answering_server(ssm_answer(WRONG_AUTHSIGNAL_SECRET)) as (ssm_url, _):
+        code, lines = check_with_parameter(make_app, monkeypatch, ssm_url)
+
+    assert code == 1
+    assert problems(lines) == [
+        f"PROBLEM AUTHSIGNAL_SECRET_PARAMETER: refused by {authsignal_emulator.base_url} (HTTP 401): the secret "
+        "key is wrong, or the tenant is in another region (set AUTHSIGNAL_URL to its region's API URL)"
+    ]
+    assert WRONG_AUTHSIGNAL_SECRET not in "\n".join(lines)
+
+
+@pytest.mark.parametrize("body, said", [
+    pytest.param(ssm_error("ParameterNotFound"), "could not be read (ParameterNotFound): there is no such parameter in {region}: "
+                 "check its name, and COGNITO_REGION", id="not-found"),
+    pytest.param(ssm_error("AccessDeniedException"), "could not be read (AccessDeniedException): these AWS credentials may not "
+                 "read it: allow ssm:GetParameter on it (and kms:Decrypt on its key)", id="access-denied"),
+    pytest.param(ssm_error("ThrottlingException"), "could not be read (ThrottlingException): AWS refused the request",
+                 id="other-refusal"),
+    pytest.param(ssm_answer("  "), "is empty: put the tenant's secret key in it", id="empty"),
+])
+def test_a_parameter_that_cannot_be_read_is_named(make_app, monkeypatch, local_cognito, body, said):
+    with answering_server(body, status=400 if b"__type" in body else 200) as (ssm_url, seen):
+        code, lines = check_with_parameter(make_app, monkeypatch, ssm_url)
+
+    assert code == 1
+    assert problems(lines) == [
+        f"PROBLEM AUTHSIGNAL_SECRET_PARAMETER: {PARAMETER} " + said.format(region=local_cognito.region)
+    ]
+    assert seen == ["AmazonSSM.GetParameter"]  # once: never retried
+
+
+def test_ssm_unreachable(make_app, monkeypatch):
+    with closed_port() as url:
+        code, lines = check_with_parameter(make_app, monkeypatch, url.removesuffix("/v1"))
+
+    assert code == 1
+    assert problems(lines) == [
+        f"PROBLEM AUTHSIGNAL_SECRET_PARAMETER: {PARAMETER} could not be read (EndpointConnectionError)"
+    ]

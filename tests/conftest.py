@@ -62,10 +62,13 @@ expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 
 def record_page(request, page) -> PageRecord:
-    """Record what ``page`` goes through, for the report if the test fails."""
-    record = PageRecord(page)
+    """Record what ``page`` goes through, for the report if the test fails (once per page)."""
     if not hasattr(request.node, "page_records"):
         request.node.page_records = []
+    for record in request.node.page_records:
+        if record.page is page:
+            return record
+    record = PageRecord(page)
     request.node.page_records.append(record)
     return record
 
@@ -79,6 +82,7 @@ def new_context(browser, request):
     def new(**options):
         context = browser.new_context(**options)
         context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        # Pages the test opens, and popups: recorded as Playwright announces them.
         context.on("page", lambda page: record_page(request, page))
         contexts.append(context)
         return context
@@ -89,14 +93,16 @@ def new_context(browser, request):
 
 
 @pytest.fixture
-def page(new_context):
-    return new_context().new_page()
+def page(new_context, request):
+    page = new_context().new_page()
+    record_page(request, page)  # now, not when Playwright gets round to announcing it
+    return page
 
 
 @pytest.fixture
 def page_record(page, request) -> PageRecord:
     """What the test's ``page`` went through so far (its ``problems``, for one)."""
-    return request.node.page_records[0]
+    return record_page(request, page)
 
 
 @pytest.fixture(scope="session")

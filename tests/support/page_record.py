@@ -8,11 +8,24 @@ from __future__ import annotations
 import time
 
 
+#: In every frame: where each real mouse press lands, so that a click lost on
+#: its way (into an iframe drawn in another process, say) shows where it went.
+WHERE_PRESSES_LAND = """
+addEventListener("pointerdown", (event) => {
+  if (!event.isTrusted) return;
+  const target = event.target, frame = window === top ? "page" : location.origin;
+  console.debug(`[press] ${frame}: ${target.tagName}${target.id ? "#" + target.id : ""} `
+    + `"${(target.textContent || "").trim().slice(0, 30)}" at ${Math.round(event.clientX)},${Math.round(event.clientY)}`);
+}, true);
+"""
+
+
 class PageRecord:
     """Listens to one page (and its frames) from the start of a test."""
 
     def __init__(self, page):
         self.page = page
+        page.add_init_script(WHERE_PRESSES_LAND)
         self.started = time.monotonic()
         self.lines: list[str] = []
         self.problems: list[str] = []  # console errors, uncaught errors, failed requests

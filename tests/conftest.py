@@ -53,10 +53,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-#: How long a browser test waits for an action or an assertion (Playwright's
-#: assertions would give up after 5 s). On a loaded 2-core CI machine, with
-#: every server in this one Python process, a sign-in once did not show within
-#: 5 s, with nothing logged. Speed is measured by the benchmark, not here.
+#: How long a browser test waits for an action or an assertion: the same for
+#: both (Playwright's assertions would give up after 5 s), as on a loaded
+#: 2-core CI machine, with every server in this one Python process, a step can
+#: take seconds. Speed is measured by the benchmark, not here.
 BROWSER_TIMEOUT_MS = 10_000
 expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 

@@ -69,7 +69,10 @@ def record_page(request, page) -> PageRecord:
         if record.page is page:
             return record
     record = PageRecord(page)
+    # Listed before its first call to Playwright, which may announce this very
+    # page meanwhile (the context's "page" event): it is then found, not doubled.
     request.node.page_records.append(record)
+    record.watch_presses()
     return record
 
 
